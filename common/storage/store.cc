@@ -1,0 +1,271 @@
+#include "common/storage/store.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+#include "common/storage/keys.h"
+#include "rocksdb/options.h"
+#include "rocksdb/utilities/options_util.h"
+#include "rocksdb/write_batch.h"
+
+namespace samepage::storage {
+namespace {
+
+constexpr char kEventsCf[] = "events";
+constexpr char kMetaCf[] = "meta";
+constexpr char kFormatVersionKey[] = "format_version";
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(what, ": disk full: ", s.ToString()));
+  }
+  if (s.IsCorruption()) {
+    return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
+  }
+  return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+std::string EventKey(int64_t revision) {
+  return KeyBuilder().AddInt64(revision).Release();
+}
+
+}  // namespace
+
+void Batch::Put(absl::string_view cf, absl::string_view key, absl::string_view value) {
+  ops_.push_back({std::string(cf), std::string(key), std::string(value)});
+}
+
+void Batch::Delete(absl::string_view cf, absl::string_view key) {
+  ops_.push_back({std::string(cf), std::string(key), std::nullopt});
+}
+
+int64_t Batch::AppendEvent(std::string payload) {
+  int64_t revision = next_revision_++;
+  events_.emplace_back(revision, std::move(payload));
+  return revision;
+}
+
+class Store::RocksReadView final : public ReadView {
+ public:
+  RocksReadView(const Store* store, const rocksdb::Snapshot* snapshot)
+      : store_(store), snapshot_(snapshot) {}
+  ~RocksReadView() override {
+    if (snapshot_ != nullptr) store_->db_->ReleaseSnapshot(snapshot_);
+  }
+
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
+                                                 absl::string_view key) const override {
+    ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, store_->Handle(cf));
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    std::string value;
+    rocksdb::Status s = store_->db_->Get(options, handle, rocksdb::Slice(key.data(), key.size()),
+                                         &value);
+    if (s.IsNotFound()) return std::nullopt;
+    RETURN_IF_ERROR(FromRocks(s, "read"));
+    return value;
+  }
+
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix, absl::string_view start_after,
+                    const std::function<bool(absl::string_view, absl::string_view)>& fn)
+      const override {
+    ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, store_->Handle(cf));
+    std::string upper = PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    if (!upper.empty()) options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(store_->db_->NewIterator(options, handle));
+    if (start_after.empty() || start_after < prefix) {
+      it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+    } else {
+      it->Seek(rocksdb::Slice(start_after.data(), start_after.size()));
+      if (it->Valid() && it->key() == rocksdb::Slice(start_after.data(), start_after.size())) {
+        it->Next();
+      }
+    }
+    for (; it->Valid(); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      if (key.substr(0, prefix.size()) != prefix) break;
+      if (!fn(key, absl::string_view(it->value().data(), it->value().size()))) break;
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+ private:
+  const Store* store_;
+  const rocksdb::Snapshot* snapshot_;  // null: latest
+};
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("store path: must not be empty");
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // Small, bounded memory per database: several run in one process.
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEventsCf, kMetaCf};
+  for (const std::string& cf : options.column_families) {
+    if (cf == rocksdb::kDefaultColumnFamilyName || cf == kEventsCf || cf == kMetaCf) {
+      return absl::InvalidArgumentError(absl::StrCat("column family name is reserved: ", cf));
+    }
+    names.push_back(cf);
+  }
+  // Column families that exist on disk must all be opened, even ones this
+  // build no longer uses.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+    for (const std::string& cf : existing) {
+      if (std::find(names.begin(), names.end(), cf) == names.end()) names.push_back(cf);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
+                            absl::StrCat("open ", options.path)));
+
+  auto store = std::unique_ptr<Store>(new Store());
+  store->db_.reset(raw);
+  store->sync_ = options.sync;
+  for (size_t i = 0; i < names.size(); ++i) store->handles_[names[i]] = handles[i];
+  store->latest_ = std::make_unique<RocksReadView>(store.get(), nullptr);
+
+  // Stored data carries its format version: new databases get ours, older
+  // ones would be upgraded here, newer ones are refused.
+  ASSIGN_OR_RETURN(std::optional<std::string> version,
+                   store->reader().Get(kMetaCf, kFormatVersionKey));
+  if (!version.has_value()) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    RETURN_IF_ERROR(FromRocks(store->db_->Put(write_options, store->handles_[kMetaCf],
+                                              kFormatVersionKey, std::to_string(kFormatVersion)),
+                              "write format version"));
+  } else {
+    int stored = 0;
+    if (!absl::SimpleAtoi(*version, &stored) || stored > kFormatVersion || stored < 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.path, ": data format version ", *version, " is not supported by this build (",
+          kFormatVersion, "); use a newer SamePage server"));
+    }
+  }
+
+  // The latest revision is the last key of the event log.
+  rocksdb::ReadOptions read_options;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store->db_->NewIterator(read_options, store->handles_[kEventsCf]));
+  it->SeekToLast();
+  if (it->Valid()) {
+    KeyReader reader(absl::string_view(it->key().data(), it->key().size()));
+    int64_t revision = 0;
+    if (!reader.ReadInt64(&revision)) return absl::DataLossError("event log: malformed key");
+    absl::MutexLock lock(&store->revision_mu_);
+    store->latest_revision_ = revision;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "read event log"));
+  return store;
+}
+
+Store::~Store() {
+  latest_.reset();
+  for (auto& [name, handle] : handles_) db_->DestroyColumnFamilyHandle(handle);
+  handles_.clear();
+  if (db_ != nullptr) db_->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<rocksdb::ColumnFamilyHandle*> Store::Handle(absl::string_view cf) const {
+  auto it = handles_.find(cf);
+  if (it == handles_.end()) {
+    return absl::InternalError(absl::StrCat("unknown column family: ", cf));
+  }
+  return it->second;
+}
+
+std::unique_ptr<ReadView> Store::Snapshot() const {
+  return std::make_unique<RocksReadView>(this, db_->GetSnapshot());
+}
+
+absl::Status Store::Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn) {
+  std::vector<std::function<void()>> to_notify;
+  {
+    absl::MutexLock write_lock(&write_mu_);
+    Batch batch(LatestRevision() + 1);
+    RETURN_IF_ERROR(fn(reader(), batch));
+    if (batch.ops_.empty() && batch.events_.empty()) return absl::OkStatus();
+
+    rocksdb::WriteBatch wb;
+    for (const Batch::Op& op : batch.ops_) {
+      ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, Handle(op.cf));
+      rocksdb::Status s = op.value.has_value() ? wb.Put(handle, op.key, *op.value)
+                                               : wb.Delete(handle, op.key);
+      RETURN_IF_ERROR(FromRocks(s, "build write batch"));
+    }
+    for (const auto& [revision, payload] : batch.events_) {
+      RETURN_IF_ERROR(FromRocks(wb.Put(handles_[kEventsCf], EventKey(revision), payload),
+                                "build write batch"));
+    }
+    rocksdb::WriteOptions write_options;
+    write_options.sync = sync_;
+    RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &wb), "write"));
+
+    if (!batch.events_.empty()) {
+      absl::MutexLock lock(&revision_mu_);
+      latest_revision_ = batch.events_.back().first;
+      for (auto& [id, waiter] : waiters_) to_notify.push_back(std::move(waiter));
+      waiters_.clear();
+    }
+  }
+  // Outside the locks: a waiter may read events or start a write.
+  for (auto& waiter : to_notify) waiter();
+  return absl::OkStatus();
+}
+
+int64_t Store::LatestRevision() const {
+  absl::MutexLock lock(&revision_mu_);
+  return latest_revision_;
+}
+
+absl::Status Store::ReadEvents(
+    int64_t after_revision, int limit,
+    const std::function<bool(int64_t, absl::string_view)>& fn) const {
+  int64_t latest = LatestRevision();
+  if (after_revision >= latest || limit <= 0) return absl::OkStatus();
+  std::string start = EventKey(after_revision + 1);
+  rocksdb::ReadOptions options;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, handles_.at(kEventsCf)));
+  int count = 0;
+  for (it->Seek(start); it->Valid() && count < limit; it->Next(), ++count) {
+    KeyReader reader(absl::string_view(it->key().data(), it->key().size()));
+    int64_t revision = 0;
+    if (!reader.ReadInt64(&revision)) return absl::DataLossError("event log: malformed key");
+    // Only what was committed when we started: a concurrent commit's events
+    // are read on the next call, in order.
+    if (revision > latest) break;
+    if (!fn(revision, absl::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "read events");
+}
+
+std::optional<Store::WaiterId> Store::NotifyAfter(int64_t after_revision,
+                                                  std::function<void()> fn) {
+  absl::MutexLock lock(&revision_mu_);
+  if (latest_revision_ > after_revision) return std::nullopt;
+  WaiterId id = next_waiter_id_++;
+  waiters_.emplace(id, std::move(fn));
+  return id;
+}
+
+void Store::CancelNotify(WaiterId id) {
+  absl::MutexLock lock(&revision_mu_);
+  waiters_.erase(id);
+}
+
+}  // namespace samepage::storage

@@ -1,0 +1,132 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/db.h"
+
+namespace samepage::storage {
+
+// The on-disk format this build writes. A database written by a newer build is
+// refused rather than misread.
+inline constexpr int kFormatVersion = 1;
+
+struct StoreOptions {
+  // The database folder; created if missing.
+  std::string path;
+  // Column families besides the built-in ones ("default", "events", "meta"),
+  // typically one per record kind and one per index.
+  std::vector<std::string> column_families;
+  // Sync the write-ahead log before a commit returns. Only tests of
+  // non-durability paths may turn this off.
+  bool sync = true;
+};
+
+// A point-in-time view for reads that must agree with each other.
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  virtual absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view cf, absl::string_view key) const = 0;
+  // Calls `fn` for every key starting with `prefix` that sorts after
+  // `start_after` (all of them when empty), in key order, until `fn` returns
+  // false.
+  virtual absl::Status Scan(
+      absl::string_view cf, absl::string_view prefix, absl::string_view start_after,
+      const std::function<bool(absl::string_view key, absl::string_view value)>& fn)
+      const = 0;
+};
+
+// The records, indexes and domain events of one logical change. Applied in
+// one atomic, synced RocksDB write batch: the transactional outbox.
+class Batch {
+ public:
+  void Put(absl::string_view cf, absl::string_view key, absl::string_view value);
+  void Delete(absl::string_view cf, absl::string_view key);
+  // Appends a domain event and returns the revision it will have.
+  int64_t AppendEvent(std::string payload);
+  // The revision the next appended event will get.
+  int64_t next_revision() const { return next_revision_; }
+
+ private:
+  friend class Store;
+  struct Op {
+    std::string cf;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+  };
+  explicit Batch(int64_t next_revision) : next_revision_(next_revision) {}
+  std::vector<Op> ops_;
+  std::vector<std::pair<int64_t, std::string>> events_;
+  int64_t next_revision_;
+};
+
+// One service's RocksDB database: column families per record kind, an event
+// log ordered by revision, and serialised read-check-write transactions.
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Reads the latest committed state.
+  const ReadView& reader() const { return *latest_; }
+  // A consistent snapshot; release it by destroying it.
+  std::unique_ptr<ReadView> Snapshot() const;
+
+  // Runs `fn` with exclusive access to writing: what it reads is the latest
+  // committed state and nobody commits in between. When `fn` returns OK, its
+  // batch is committed atomically with the write-ahead log synced; when it
+  // returns an error, nothing is written and the error is returned.
+  absl::Status Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn);
+
+  // The revision of the newest committed event; 0 when there is none.
+  int64_t LatestRevision() const;
+
+  // Calls `fn(revision, payload)` for events after `after_revision`, in order,
+  // at most `limit` of them, until `fn` returns false.
+  absl::Status ReadEvents(
+      int64_t after_revision, int limit,
+      const std::function<bool(int64_t revision, absl::string_view payload)>& fn) const;
+
+  // Registers `fn` to be called once, on a committing thread, when an event
+  // newer than `after_revision` is committed. Returns nullopt without
+  // registering when one already is: read the events instead.
+  using WaiterId = uint64_t;
+  std::optional<WaiterId> NotifyAfter(int64_t after_revision, std::function<void()> fn);
+  // Forgets a waiter; harmless if it already fired.
+  void CancelNotify(WaiterId id);
+
+  // RocksDB's own statistics and properties, for metrics.
+  rocksdb::DB* db() { return db_.get(); }
+
+ private:
+  class RocksReadView;
+  Store() = default;
+  absl::StatusOr<rocksdb::ColumnFamilyHandle*> Handle(absl::string_view cf) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
+  std::unique_ptr<ReadView> latest_;
+  bool sync_ = true;
+
+  absl::Mutex write_mu_;
+  mutable absl::Mutex revision_mu_;
+  int64_t latest_revision_ ABSL_GUARDED_BY(revision_mu_) = 0;
+  WaiterId next_waiter_id_ ABSL_GUARDED_BY(revision_mu_) = 1;
+  std::map<WaiterId, std::function<void()>> waiters_ ABSL_GUARDED_BY(revision_mu_);
+};
+
+}  // namespace samepage::storage

@@ -1,0 +1,211 @@
+#include <string>
+#include <vector>
+
+#include "common/storage/keys.h"
+#include "common/storage/page_token.h"
+#include "common/storage/store.h"
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+
+namespace samepage::storage {
+namespace {
+
+using ::samepage::testing::TempDir;
+
+TEST(KeysTest, StringsAndIntegersSortInFieldOrder) {
+  std::string a = KeyBuilder("p").AddString("ab").AddUint64(2).Release();
+  std::string b = KeyBuilder("p").AddString("ab").AddUint64(10).Release();
+  std::string c = KeyBuilder("p").AddString("abc").AddUint64(1).Release();
+  std::string d = KeyBuilder("p").AddString(std::string("ab\0", 3)).AddUint64(1).Release();
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, d);  // "ab" < "ab\0" < "abc"
+  EXPECT_LT(d, c);
+  EXPECT_LT(KeyBuilder().AddInt64(-5).key(), KeyBuilder().AddInt64(3).key());
+}
+
+TEST(KeysTest, ReaderRoundTrips) {
+  std::string key = KeyBuilder("x").AddString(std::string("a\0b", 3)).AddInt64(-7).Release();
+  KeyReader reader(key);
+  std::string prefix, s;
+  int64_t n = 0;
+  ASSERT_TRUE(reader.ReadString(&prefix));
+  ASSERT_TRUE(reader.ReadString(&s));
+  ASSERT_TRUE(reader.ReadInt64(&n));
+  EXPECT_TRUE(reader.done());
+  EXPECT_EQ(prefix, "x");
+  EXPECT_EQ(s, std::string("a\0b", 3));
+  EXPECT_EQ(n, -7);
+}
+
+TEST(KeysTest, PrefixUpperBound) {
+  EXPECT_EQ(PrefixUpperBound("ab"), "ac");
+  EXPECT_EQ(PrefixUpperBound(std::string("a\xff", 2)), "b");
+  EXPECT_EQ(PrefixUpperBound("\xff"), "");
+}
+
+TEST(PageTokenTest, RoundTripAndMismatch) {
+  std::string token = EncodePageToken("last-key", "list people org=a");
+  auto key = DecodePageToken(token, "list people org=a");
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, "last-key");
+  auto other = DecodePageToken(token, "list people org=b");
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodePageToken("!!!", "x").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(other.status().message(), "page_token"));
+}
+
+TEST(PageTokenTest, PageSizes) {
+  EXPECT_EQ(*ResolvePageSize(0), 50);
+  EXPECT_EQ(*ResolvePageSize(7), 7);
+  EXPECT_FALSE(ResolvePageSize(-1).ok());
+  EXPECT_FALSE(ResolvePageSize(501).ok());
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenAt(const std::string& path) {
+  return Store::Open({.path = path, .column_families = {"records", "index"}});
+}
+
+TEST(StoreTest, TransactWritesRecordsAndEventsAtomicallyAndSurvivesReopen) {
+  TempDir dir;
+  {
+    auto store = OpenAt(dir.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ((*store)->LatestRevision(), 0);
+    absl::Status s = (*store)->Transact([](const ReadView&, Batch& batch) {
+      batch.Put("records", "k1", "v1");
+      batch.Put("index", "i1", "");
+      EXPECT_EQ(batch.AppendEvent("e1"), 1);
+      EXPECT_EQ(batch.AppendEvent("e2"), 2);
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ((*store)->LatestRevision(), 2);
+  }
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->LatestRevision(), 2);
+  auto v = (*store)->reader().Get("records", "k1");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->value_or(""), "v1");
+  std::vector<std::pair<int64_t, std::string>> events;
+  ASSERT_TRUE((*store)
+                  ->ReadEvents(0, 10,
+                               [&](int64_t r, absl::string_view p) {
+                                 events.emplace_back(r, std::string(p));
+                                 return true;
+                               })
+                  .ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1], std::make_pair(int64_t{2}, std::string("e2")));
+}
+
+TEST(StoreTest, FailedTransactionWritesNothing) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  absl::Status s = (*store)->Transact([](const ReadView&, Batch& batch) {
+    batch.Put("records", "k", "v");
+    batch.AppendEvent("e");
+    return absl::AbortedError("etag: stale");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_FALSE((*store)->reader().Get("records", "k")->has_value());
+  EXPECT_EQ((*store)->LatestRevision(), 0);
+}
+
+TEST(StoreTest, ScanHonoursPrefixAndStartAfter) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)
+                  ->Transact([](const ReadView&, Batch& batch) {
+                    for (std::string k : {"a1", "b1", "b2", "b3", "c1"}) batch.Put("records", k, k);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::vector<std::string> seen;
+  auto collect = [&](absl::string_view k, absl::string_view) {
+    seen.emplace_back(k);
+    return true;
+  };
+  ASSERT_TRUE((*store)->reader().Scan("records", "b", "", collect).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"b1", "b2", "b3"}));
+  seen.clear();
+  ASSERT_TRUE((*store)->reader().Scan("records", "b", "b1", collect).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"b2", "b3"}));
+  EXPECT_FALSE((*store)->reader().Scan("nope", "", "", collect).ok());
+}
+
+TEST(StoreTest, SnapshotIgnoresLaterWrites) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  auto put = [&](std::string v) {
+    return (*store)->Transact([&](const ReadView&, Batch& batch) {
+      batch.Put("records", "k", v);
+      return absl::OkStatus();
+    });
+  };
+  ASSERT_TRUE(put("old").ok());
+  auto snapshot = (*store)->Snapshot();
+  ASSERT_TRUE(put("new").ok());
+  EXPECT_EQ(snapshot->Get("records", "k")->value_or(""), "old");
+  EXPECT_EQ((*store)->reader().Get("records", "k")->value_or(""), "new");
+}
+
+TEST(StoreTest, NotifyAfterFiresOnCommitAndNotWhenCancelled) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  int fired = 0, cancelled_fired = 0;
+  auto id = (*store)->NotifyAfter(0, [&] { ++fired; });
+  ASSERT_TRUE(id.has_value());
+  auto other = (*store)->NotifyAfter(0, [&] { ++cancelled_fired; });
+  ASSERT_TRUE(other.has_value());
+  (*store)->CancelNotify(*other);
+  ASSERT_TRUE((*store)
+                  ->Transact([](const ReadView&, Batch& batch) {
+                    batch.AppendEvent("e");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(cancelled_fired, 0);
+  // Already newer: no registration.
+  EXPECT_FALSE((*store)->NotifyAfter(0, [] {}).has_value());
+}
+
+TEST(StoreTest, RefusesNewerFormatVersion) {
+  TempDir dir;
+  {
+    auto store = OpenAt(dir.path());
+    ASSERT_TRUE(store.ok());
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    // Simulate a database written by a future build.
+    std::vector<rocksdb::ColumnFamilyHandle*> unused;
+    ASSERT_TRUE((*store)->db()->Put(wo, (*store)->db()->DefaultColumnFamily(), "x", "y").ok());
+  }
+  {
+    rocksdb::Options options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir.path(), &names).ok());
+    for (auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), cfs, &handles, &db).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "meta") ASSERT_TRUE(db->Put({}, handles[i], "format_version", "99").ok());
+    }
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto store = OpenAt(dir.path());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "format version"));
+}
+
+}  // namespace
+}  // namespace samepage::storage
