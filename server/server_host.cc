@@ -1,0 +1,167 @@
+#include "server/server_host.h"
+
+#include <algorithm>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/rpc/unary.h"
+#include "common/status/status_macros.h"
+#include "common/storage/store.h"
+#include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
+#include "samepage/registry/v1/registry_service.grpc.pb.h"
+#include "samepage/sharing/v1/sharing_service.grpc.pb.h"
+#include "services/directory/directory.h"
+#include "services/directory/directory_service.h"
+#include "services/directory/directory_store.h"
+#include "services/directory/roster.h"
+
+namespace samepage::server {
+
+// Everything the services need, owned in the order it must be torn down:
+// services before the logic before the stores.
+struct ServerHost::Parts {
+  SystemClock system_clock;
+  const Clock* clock = nullptr;
+  std::unique_ptr<identity::TokenVerifier> verifier;
+  std::unique_ptr<rpc::Authenticator> authenticator;
+
+  std::unique_ptr<storage::Store> directory_store;
+  std::unique_ptr<directory::Directory> directory;
+  std::unique_ptr<directory::Roster> roster;
+
+  // Services of later releases: the generated base classes answer
+  // UNIMPLEMENTED for every method, and reflection still lists them.
+  std::vector<std::unique_ptr<grpc::Service>> services;
+};
+
+namespace {
+
+bool Hosts(const ServerOptions& options, absl::string_view service) {
+  return std::find(options.services.begin(), options.services.end(), service) !=
+         options.services.end();
+}
+
+absl::StatusOr<std::unique_ptr<identity::TokenVerifier>> MakeVerifier(
+    const ServerOptions& options) {
+  if (options.dev_mode) {
+    if (!IsLoopbackAddress(options.listen_address)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--dev: development tokens are accepted only on a loopback address; ",
+          options.listen_address, " is not one. Configure --jwt_issuer and --jwt_keys instead"));
+    }
+    ASSIGN_OR_RETURN(auto issuer, identity::DevTokenIssuer::LoadOrCreate(options.data_dir));
+    return identity::TokenVerifier::Create(
+        {.issuer = identity::kDevIssuer, .audience = options.audience}, {issuer->public_key()});
+  }
+  if (options.issuer.empty() || options.key_files.empty()) {
+    return absl::InvalidArgumentError(
+        "no way to authenticate callers: pass --dev (loopback only) or --jwt_issuer and "
+        "--jwt_keys");
+  }
+  ASSIGN_OR_RETURN(std::vector<identity::VerificationKey> keys,
+                   identity::TokenVerifier::LoadKeyFiles(options.key_files));
+  return identity::TokenVerifier::Create(
+      {.issuer = options.issuer, .audience = options.audience}, std::move(keys));
+}
+
+absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const ServerOptions& options,
+                                                          absl::string_view service,
+                                                          std::vector<std::string> cfs) {
+  return storage::Store::Open(
+      {.path = absl::StrCat(options.data_dir, "/", service), .column_families = std::move(cfs)});
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(const std::string& listen_address) {
+  absl::string_view host = listen_address;
+  size_t colon = host.rfind(':');
+  if (colon != absl::string_view::npos) host = host.substr(0, colon);
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]" ||
+         host == "::1";
+}
+
+ServerHost::ServerHost() : parts_(std::make_unique<Parts>()) {}
+
+ServerHost::~ServerHost() { Shutdown(absl::Seconds(5)); }
+
+absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOptions& options) {
+  for (const std::string& service : options.services) {
+    if (std::find_if(std::begin(kAllServices), std::end(kAllServices), [&](const char* known) {
+          return service == known;
+        }) == std::end(kAllServices)) {
+      return absl::InvalidArgumentError(absl::StrCat("--services: unknown service \"", service,
+                                                     "\"; known: ",
+                                                     absl::StrJoin(kAllServices, ",")));
+    }
+  }
+  if (options.services.empty()) return absl::InvalidArgumentError("--services: name at least one");
+
+  auto host = std::unique_ptr<ServerHost>(new ServerHost());
+  Parts& p = *host->parts_;
+  p.clock = options.clock != nullptr ? options.clock : &p.system_clock;
+  ASSIGN_OR_RETURN(p.verifier, MakeVerifier(options));
+  p.authenticator = std::make_unique<rpc::Authenticator>(p.verifier.get(), p.clock);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+                           &host->port_);
+  // Bounded request sizes: nothing legitimate comes close.
+  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+
+  std::vector<std::string> serving;
+  if (Hosts(options, "directory")) {
+    ASSIGN_OR_RETURN(p.directory_store,
+                     OpenStore(options, "directory", directory::DirectoryStore::ColumnFamilies()));
+    p.directory = std::make_unique<directory::Directory>(p.directory_store.get(), p.clock);
+    RETURN_IF_ERROR(p.directory->Init());
+    p.roster = std::make_unique<directory::Roster>(p.directory.get());
+    p.services.push_back(std::make_unique<directory::DirectoryService>(
+        p.directory.get(), p.roster.get(), p.authenticator.get()));
+    serving.push_back("samepage.directory.v1.Directory");
+  }
+  if (Hosts(options, "registry")) {
+    p.services.push_back(std::make_unique<registry::v1::CaseRegistry::CallbackService>());
+    serving.push_back("samepage.registry.v1.CaseRegistry");
+  }
+  if (Hosts(options, "caseplan")) {
+    p.services.push_back(std::make_unique<caseplan::v1::CasePlans::CallbackService>());
+    serving.push_back("samepage.caseplan.v1.CasePlans");
+  }
+  if (Hosts(options, "sharing")) {
+    p.services.push_back(std::make_unique<sharing::v1::Sharing::CallbackService>());
+    serving.push_back("samepage.sharing.v1.Sharing");
+  }
+  for (auto& service : p.services) builder.RegisterService(service.get());
+
+  host->server_ = builder.BuildAndStart();
+  if (host->server_ == nullptr || host->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address, " (in use, or not an address)"));
+  }
+  grpc::HealthCheckServiceInterface* health = host->server_->GetHealthCheckService();
+  if (health != nullptr) {
+    for (const std::string& name : serving) health->SetServingStatus(name, true);
+  }
+  return host;
+}
+
+void ServerHost::Shutdown(absl::Duration grace) {
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
+  server_->Wait();
+}
+
+void ServerHost::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace samepage::server

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "common/identity/dev_token_issuer.h"
+#include "common/identity/token_verifier.h"
+
+namespace samepage::server {
+
+// The services one process can host.
+inline constexpr const char* kAllServices[] = {"directory", "registry", "caseplan", "sharing"};
+
+struct ServerOptions {
+  // host:port; port 0 picks a free port (see ServerHost::port()).
+  std::string listen_address = "127.0.0.1:50051";
+  // Each hosted service keeps its RocksDB in <data_dir>/<service>.
+  std::string data_dir = "./data";
+  // Which of kAllServices to host.
+  std::vector<std::string> services = {std::begin(kAllServices), std::end(kAllServices)};
+  // Development mode: accept tokens signed with the key kept in data_dir
+  // (created on first start). Refused unless listening on loopback.
+  bool dev_mode = false;
+  // Production: the identity provider's issuer, our audience and its public
+  // keys (PEM files, key id = file name without extension).
+  std::string issuer;
+  std::string audience = identity::kDefaultAudience;
+  std::vector<std::string> key_files;
+  // Time source; null means the system clock.
+  const Clock* clock = nullptr;
+};
+
+// One server process: the chosen services on one port, each on its own
+// RocksDB, plus the gRPC health and reflection services.
+class ServerHost {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServerHost>> Start(const ServerOptions& options);
+  ~ServerHost();
+
+  // The port actually bound.
+  int port() const { return port_; }
+  // Stops accepting calls, lets calls in flight finish for up to `grace`,
+  // then closes the databases.
+  void Shutdown(absl::Duration grace);
+  // Blocks until Shutdown.
+  void Wait();
+
+ private:
+  struct Parts;
+  ServerHost();
+  std::unique_ptr<Parts> parts_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// Whether `listen_address` (host:port) names a loopback interface.
+bool IsLoopbackAddress(const std::string& listen_address);
+
+}  // namespace samepage::server

@@ -1,0 +1,55 @@
+#include "services/directory/directory_service.h"
+
+#include "common/events/watch_reactor.h"
+
+namespace samepage::directory {
+
+using identity::Caller;
+
+// Each method is one line of wiring; the logic is in Directory and Roster.
+#define SAMEPAGE_UNARY(Method, Request, Response, target)                                  \
+  grpc::ServerUnaryReactor* DirectoryService::Method(grpc::CallbackServerContext* ctx,     \
+                                                     const Request* req, Response* resp) { \
+    return rpc::RunUnary(ctx, *auth_, resp,                                                \
+                         [&](const Caller& caller) { return target->Method(caller, *req); }); \
+  }
+
+SAMEPAGE_UNARY(CreateOrganization, v1::CreateOrganizationRequest, v1::Organization, directory_)
+SAMEPAGE_UNARY(GetOrganization, v1::GetOrganizationRequest, v1::Organization, directory_)
+SAMEPAGE_UNARY(ListOrganizations, v1::ListOrganizationsRequest, v1::ListOrganizationsResponse,
+               directory_)
+SAMEPAGE_UNARY(UpdateOrganization, v1::UpdateOrganizationRequest, v1::Organization, directory_)
+SAMEPAGE_UNARY(CreateRole, v1::CreateRoleRequest, v1::Role, directory_)
+SAMEPAGE_UNARY(ListRoles, v1::ListRolesRequest, v1::ListRolesResponse, directory_)
+SAMEPAGE_UNARY(CreatePerson, v1::CreatePersonRequest, v1::Person, directory_)
+SAMEPAGE_UNARY(GetPerson, v1::GetPersonRequest, v1::Person, directory_)
+SAMEPAGE_UNARY(ListPeople, v1::ListPeopleRequest, v1::ListPeopleResponse, directory_)
+SAMEPAGE_UNARY(UpdatePerson, v1::UpdatePersonRequest, v1::Person, directory_)
+SAMEPAGE_UNARY(SearchPeople, v1::SearchPeopleRequest, v1::SearchPeopleResponse, directory_)
+SAMEPAGE_UNARY(RecordDeparture, v1::RecordDepartureRequest, v1::Person, directory_)
+SAMEPAGE_UNARY(WhoIsWho, v1::WhoIsWhoRequest, v1::WhoIsWhoResponse, roster_)
+
+#undef SAMEPAGE_UNARY
+
+grpc::ServerWriteReactor<v1::WatchEventsResponse>* DirectoryService::WatchEvents(
+    grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
+  absl::StatusOr<Caller> caller = auth_->Authenticate(*ctx);
+  absl::Status refused = caller.status();
+  if (caller.ok() && req->after_revision() < 0) {
+    refused = absl::InvalidArgumentError("after_revision: must not be negative");
+  }
+  if (!refused.ok()) {
+    class Refusal final : public grpc::ServerWriteReactor<v1::WatchEventsResponse> {
+     public:
+      explicit Refusal(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refusal(refused);
+  }
+  // Any authenticated caller may follow the directory's changes: they carry
+  // only what the directory shows to everyone.
+  return new events::WatchReactor<v1::WatchEventsResponse>(
+      &directory_->store(), req->after_revision(), &DirectoryStore::DecodeEvent);
+}
+
+}  // namespace samepage::directory

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "common/identity/caller.h"
+#include "samepage/directory/v1/directory_service.pb.h"
+#include "services/directory/directory.h"
+
+namespace samepage::directory {
+
+// Builds "who is who" on a case: the team from the case registry (over gRPC,
+// with the caller's own token, so the registry decides whether the caller may
+// see the case), joined with the directory's people and their availability.
+class Roster {
+ public:
+  explicit Roster(Directory* directory) : directory_(directory) {}
+
+  absl::StatusOr<v1::WhoIsWhoResponse> WhoIsWho(const identity::Caller& caller,
+                                                const v1::WhoIsWhoRequest& req);
+
+ private:
+  Directory* directory_;
+};
+
+}  // namespace samepage::directory
