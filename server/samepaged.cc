@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ ABSL_FLAG(bool, dev, false,
           "mint them with `samepage dev-token`");
 ABSL_FLAG(std::string, jwt_issuer, "", "the identity provider's issuer (iss) to accept");
 ABSL_FLAG(std::string, jwt_audience, "samepage", "the audience (aud) tokens must name");
+ABSL_FLAG(std::string, peer, "",
+          "comma-separated service=host:port of services hosted by other servers, e.g. "
+          "directory=10.0.0.5:50051");
+ABSL_FLAG(std::string, service_token_file, "",
+          "file holding the token (scope samepage.service) this server presents to its peers");
 ABSL_FLAG(std::string, jwt_keys, "",
           "comma-separated PEM public key files of the identity provider (key id = file name)");
 
@@ -45,6 +51,26 @@ int main(int argc, char** argv) {
   options.issuer = absl::GetFlag(FLAGS_jwt_issuer);
   options.audience = absl::GetFlag(FLAGS_jwt_audience);
   options.key_files = absl::StrSplit(absl::GetFlag(FLAGS_jwt_keys), ',', absl::SkipEmpty());
+
+  for (absl::string_view peer : absl::StrSplit(absl::GetFlag(FLAGS_peer), ',', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(peer, absl::MaxSplits('=', 1));
+    if (kv.first.empty() || kv.second.empty()) {
+      std::fprintf(stderr, "samepaged: --peer: \"%s\" is not service=host:port\n",
+                   std::string(peer).c_str());
+      return 2;
+    }
+    options.peers[kv.first] = kv.second;
+  }
+  if (!absl::GetFlag(FLAGS_service_token_file).empty()) {
+    std::ifstream in(absl::GetFlag(FLAGS_service_token_file));
+    std::string token;
+    if (!in || !std::getline(in, token) || token.empty()) {
+      std::fprintf(stderr, "samepaged: --service_token_file: cannot read a token from %s\n",
+                   absl::GetFlag(FLAGS_service_token_file).c_str());
+      return 2;
+    }
+    options.service_token = token;
+  }
 
   auto host = samepage::server::ServerHost::Start(options);
   if (!host.ok()) {

@@ -12,12 +12,18 @@
 #include "common/status/status_macros.h"
 #include "common/storage/store.h"
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
+#include "common/events/event_consumer.h"
+#include "common/rpc/peers.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "samepage/sharing/v1/sharing_service.grpc.pb.h"
 #include "services/directory/directory.h"
 #include "services/directory/directory_service.h"
 #include "services/directory/directory_store.h"
 #include "services/directory/roster.h"
+#include "services/registry/directory_client.h"
+#include "services/registry/registry.h"
+#include "services/registry/registry_service.h"
+#include "services/registry/registry_store.h"
 
 namespace samepage::server {
 
@@ -29,9 +35,19 @@ struct ServerHost::Parts {
   std::unique_ptr<identity::TokenVerifier> verifier;
   std::unique_ptr<rpc::Authenticator> authenticator;
 
+  std::unique_ptr<identity::DevTokenIssuer> dev_issuer;
+  std::unique_ptr<rpc::TokenSource> service_tokens;
+  rpc::PeerChannels peers;
+
   std::unique_ptr<storage::Store> directory_store;
   std::unique_ptr<directory::Directory> directory;
   std::unique_ptr<directory::Roster> roster;
+
+  std::unique_ptr<storage::Store> registry_store;
+  std::unique_ptr<registry::DirectoryClient> registry_directory;
+  std::unique_ptr<registry::Registry> registry;
+  // The registry's reactions to directory events (projection, handoff).
+  std::unique_ptr<events::EventConsumer<directory::v1::WatchEventsResponse>> directory_events;
 
   // Services of later releases: the generated base classes answer
   // UNIMPLEMENTED for every method, and reflection still lists them.
@@ -46,16 +62,11 @@ bool Hosts(const ServerOptions& options, absl::string_view service) {
 }
 
 absl::StatusOr<std::unique_ptr<identity::TokenVerifier>> MakeVerifier(
-    const ServerOptions& options) {
-  if (options.dev_mode) {
-    if (!IsLoopbackAddress(options.listen_address)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "--dev: development tokens are accepted only on a loopback address; ",
-          options.listen_address, " is not one. Configure --jwt_issuer and --jwt_keys instead"));
-    }
-    ASSIGN_OR_RETURN(auto issuer, identity::DevTokenIssuer::LoadOrCreate(options.data_dir));
+    const ServerOptions& options, const identity::DevTokenIssuer* dev_issuer) {
+  if (dev_issuer != nullptr) {
     return identity::TokenVerifier::Create(
-        {.issuer = identity::kDevIssuer, .audience = options.audience}, {issuer->public_key()});
+        {.issuer = identity::kDevIssuer, .audience = options.audience},
+        {dev_issuer->public_key()});
   }
   if (options.issuer.empty() || options.key_files.empty()) {
     return absl::InvalidArgumentError(
@@ -104,7 +115,41 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   auto host = std::unique_ptr<ServerHost>(new ServerHost());
   Parts& p = *host->parts_;
   p.clock = options.clock != nullptr ? options.clock : &p.system_clock;
-  ASSIGN_OR_RETURN(p.verifier, MakeVerifier(options));
+  if (options.dev_mode) {
+    if (!IsLoopbackAddress(options.listen_address)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--dev: development tokens are accepted only on a loopback address; ",
+          options.listen_address, " is not one. Configure --jwt_issuer and --jwt_keys instead"));
+    }
+    ASSIGN_OR_RETURN(p.dev_issuer, identity::DevTokenIssuer::LoadOrCreate(options.data_dir));
+    p.service_tokens =
+        std::make_unique<rpc::DevTokenSource>(p.dev_issuer.get(), "service:samepaged", p.clock);
+  } else if (!options.service_token.empty()) {
+    p.service_tokens = std::make_unique<rpc::StaticTokenSource>(options.service_token);
+  }
+  ASSIGN_OR_RETURN(p.verifier, MakeVerifier(options, p.dev_issuer.get()));
+  for (const auto& [service, address] : options.peers) {
+    if (Hosts(options, service)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--peer ", service, ": that service is hosted by this server"));
+    }
+    p.peers.SetAddress(service, address);
+  }
+  if (Hosts(options, "registry") && !Hosts(options, "directory") &&
+      options.peers.count("directory") == 0) {
+    return absl::InvalidArgumentError(
+        "--peer directory=HOST:PORT: the registry needs the directory");
+  }
+  if (Hosts(options, "directory") && !Hosts(options, "registry") &&
+      options.peers.count("registry") == 0) {
+    return absl::InvalidArgumentError(
+        "--peer registry=HOST:PORT: the directory's WhoIsWho needs the registry");
+  }
+  if (Hosts(options, "registry") && p.service_tokens == nullptr) {
+    return absl::InvalidArgumentError(
+        "--service_token_file: the registry follows the directory's events and needs a token "
+        "with scope samepage.service (or run with --dev)");
+  }
   p.authenticator = std::make_unique<rpc::Authenticator>(p.verifier.get(), p.clock);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -121,13 +166,20 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
                      OpenStore(options, "directory", directory::DirectoryStore::ColumnFamilies()));
     p.directory = std::make_unique<directory::Directory>(p.directory_store.get(), p.clock);
     RETURN_IF_ERROR(p.directory->Init());
-    p.roster = std::make_unique<directory::Roster>(p.directory.get());
+    p.roster = std::make_unique<directory::Roster>(p.directory.get(), &p.peers);
     p.services.push_back(std::make_unique<directory::DirectoryService>(
         p.directory.get(), p.roster.get(), p.authenticator.get()));
     serving.push_back("samepage.directory.v1.Directory");
   }
   if (Hosts(options, "registry")) {
-    p.services.push_back(std::make_unique<registry::v1::CaseRegistry::CallbackService>());
+    ASSIGN_OR_RETURN(p.registry_store,
+                     OpenStore(options, "registry", registry::RegistryStore::ColumnFamilies()));
+    p.registry_directory = std::make_unique<registry::DirectoryClient>(&p.peers);
+    p.registry = std::make_unique<registry::Registry>(p.registry_store.get(), p.clock,
+                                                      p.registry_directory.get());
+    RETURN_IF_ERROR(p.registry->Init());
+    p.services.push_back(
+        std::make_unique<registry::RegistryService>(p.registry.get(), p.authenticator.get()));
     serving.push_back("samepage.registry.v1.CaseRegistry");
   }
   if (Hosts(options, "caseplan")) {
@@ -145,6 +197,33 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address, " (in use, or not an address)"));
   }
+  // Services hosted here reach each other through this server's own port,
+  // exactly as they would reach a peer elsewhere.
+  std::string self = absl::StrCat("127.0.0.1:", host->port_);
+  for (const std::string& service : options.services) p.peers.SetAddress(service, self);
+
+  if (p.registry != nullptr) {
+    Parts* parts = &p;
+    p.directory_events = std::make_unique<events::EventConsumer<directory::v1::WatchEventsResponse>>(
+        "registry.directory-events", p.registry_store.get(),
+        [parts]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
+          ASSIGN_OR_RETURN(std::string token, parts->service_tokens->Token());
+          return rpc::PeerContext(token, absl::InfiniteDuration());
+        },
+        [parts](grpc::ClientContext* ctx, int64_t after)
+            -> std::unique_ptr<grpc::ClientReader<directory::v1::WatchEventsResponse>> {
+          absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = parts->peers.Channel("directory");
+          if (!channel.ok()) return nullptr;
+          directory::v1::WatchEventsRequest req;
+          req.set_after_revision(after);
+          return directory::v1::Directory::NewStub(*channel)->WatchEvents(ctx, req);
+        },
+        [parts](const directory::v1::WatchEventsResponse& response, int64_t) {
+          return parts->registry->ApplyDirectoryEvent(response.event());
+        });
+    RETURN_IF_ERROR(p.directory_events->Start());
+  }
+
   grpc::HealthCheckServiceInterface* health = host->server_->GetHealthCheckService();
   if (health != nullptr) {
     for (const std::string& name : serving) health->SetServingStatus(name, true);
@@ -152,7 +231,12 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   return host;
 }
 
+int64_t ServerHost::DirectoryEventsHandled() const {
+  return parts_->directory_events != nullptr ? parts_->directory_events->cursor() : 0;
+}
+
 void ServerHost::Shutdown(absl::Duration grace) {
+  if (parts_->directory_events != nullptr) parts_->directory_events->Stop();
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   server_->Shutdown(std::chrono::system_clock::now() +

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,12 @@ struct ServerOptions {
   std::string issuer;
   std::string audience = identity::kDefaultAudience;
   std::vector<std::string> key_files;
+  // Where services hosted elsewhere listen ("directory" -> "host:port").
+  // Services hosted here are reached on this server's own port.
+  std::map<std::string, std::string> peers;
+  // Production: the token this server's services present to their peers
+  // (event consumers act on nobody's behalf). Development mode mints one.
+  std::string service_token;
   // Time source; null means the system clock.
   const Clock* clock = nullptr;
 };
@@ -48,6 +55,9 @@ class ServerHost {
   // Stops accepting calls, lets calls in flight finish for up to `grace`,
   // then closes the databases.
   void Shutdown(absl::Duration grace);
+  // How far the registry's consumer of directory events has got (0 when
+  // the registry is not hosted here), for tests and metrics.
+  int64_t DirectoryEventsHandled() const;
   // Blocks until Shutdown.
   void Wait();
 

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +10,7 @@
 #include "common/status/status_macros.h"
 #include "common/storage/keys.h"
 #include "common/storage/page_token.h"
+#include "common/storage/records.h"
 #include "common/validation/validation.h"
 #include "services/directory/validate.h"
 
@@ -20,6 +20,7 @@ namespace {
 namespace val = ::samepage::validation;
 using identity::Caller;
 using storage::Batch;
+using storage::IdOf;
 using storage::ReadView;
 
 // Index entries read at most per list or search call before a partial page is
@@ -54,26 +55,9 @@ constexpr BuiltInRole kBuiltInRoles[] = {
     {"administrator", "Administrator", "Administers an organisation's directory entries."},
 };
 
-std::string IdOf(absl::string_view name) {
-  size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
-}
-
 absl::Status NotFound(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat(name, ": not found"));
 }
-
-absl::Status CheckEtag(absl::string_view field, absl::string_view given,
-                       absl::string_view current) {
-  if (!given.empty() && given != current) {
-    return absl::AbortedError(absl::StrCat(
-        field, ": \"", given.substr(0, 40), "\" does not match the current etag \"", current,
-        "\"; someone changed the record since you read it: read it again and retry"));
-  }
-  return absl::OkStatus();
-}
-
-std::string Etag(int64_t revision) { return absl::StrCat("r", revision); }
 
 }  // namespace
 
@@ -99,15 +83,6 @@ absl::Status Directory::Init() {
     }
     return absl::OkStatus();
   });
-}
-
-std::string Directory::NewId(absl::string_view prefix) {
-  // 12 characters of [a-z0-9]: about 62 bits, ample for one agency's records.
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  absl::BitGen gen;
-  std::string id(prefix);
-  for (int i = 0; i < 12; ++i) id.push_back(kAlphabet[absl::Uniform(gen, 0, 36)]);
-  return id;
 }
 
 v1::Event Directory::NewEvent(const Caller& caller, v1::Event::Type type,
@@ -185,7 +160,7 @@ absl::StatusOr<v1::Organization> Directory::CreateOrganization(
     return absl::PermissionDeniedError(
         "only platform administrators (token scope samepage.admin) create organisations");
   }
-  std::string id = req.organization_id().empty() ? NewId("o") : req.organization_id();
+  std::string id = req.organization_id().empty() ? storage::NewResourceId("o") : req.organization_id();
   v1::Organization org = req.organization();
   org.set_name(absl::StrCat("organizations/", id));
   absl::Status status = data_.store().Transact([&](const ReadView& view, Batch& batch) {
@@ -197,7 +172,7 @@ absl::StatusOr<v1::Organization> Directory::CreateOrganization(
     google::protobuf::Timestamp now = ToProtoTime(clock_->Now());
     *org.mutable_create_time() = now;
     *org.mutable_update_time() = now;
-    org.set_etag(Etag(batch.next_revision()));
+    org.set_etag(storage::EtagFor(batch.next_revision()));
     data_.PutOrganization(batch, org);
     v1::Event event = NewEvent(caller, v1::Event::TYPE_ORGANIZATION_CREATED, org.name());
     *event.mutable_organization() = org;
@@ -249,7 +224,7 @@ absl::StatusOr<v1::Organization> Directory::UpdateOrganization(
           "only platform administrators and administrators of ", current->name(),
           " may change it"));
     }
-    RETURN_IF_ERROR(CheckEtag("organization.etag", req.organization().etag(), current->etag()));
+    RETURN_IF_ERROR(storage::CheckEtag("organization.etag", req.organization().etag(), current->etag()));
     updated = *current;
     const v1::Organization& in = req.organization();
     const auto& mask = req.update_mask();
@@ -262,7 +237,7 @@ absl::StatusOr<v1::Organization> Directory::UpdateOrganization(
     }
     RETURN_IF_ERROR(ValidateOrganization(view, updated, "organization"));
     *updated.mutable_update_time() = ToProtoTime(clock_->Now());
-    updated.set_etag(Etag(batch.next_revision()));
+    updated.set_etag(storage::EtagFor(batch.next_revision()));
     data_.PutOrganization(batch, updated);
     v1::Event event = NewEvent(caller, v1::Event::TYPE_ORGANIZATION_UPDATED, updated.name());
     *event.mutable_organization() = updated;
@@ -389,7 +364,7 @@ absl::Status Directory::ValidatePerson(const ReadView& view, const v1::Person& p
 absl::StatusOr<v1::Person> Directory::CreatePerson(const Caller& caller,
                                                    const v1::CreatePersonRequest& req) {
   if (!req.person_id().empty()) RETURN_IF_ERROR(val::ResourceId("person_id", req.person_id()));
-  std::string id = req.person_id().empty() ? NewId("p") : req.person_id();
+  std::string id = req.person_id().empty() ? storage::NewResourceId("p") : req.person_id();
   v1::Person person = req.person();
   person.set_name(absl::StrCat("people/", id));
   person.set_state(v1::Person::STATE_ACTIVE);
@@ -411,7 +386,7 @@ absl::StatusOr<v1::Person> Directory::CreatePerson(const Caller& caller,
     google::protobuf::Timestamp now = ToProtoTime(clock_->Now());
     *person.mutable_create_time() = now;
     *person.mutable_update_time() = now;
-    person.set_etag(Etag(batch.next_revision()));
+    person.set_etag(storage::EtagFor(batch.next_revision()));
     data_.PutPerson(batch, person, nullptr);
     v1::Event event = NewEvent(caller, v1::Event::TYPE_PERSON_CREATED, person.name());
     *event.mutable_person() = person;
@@ -566,7 +541,7 @@ absl::StatusOr<v1::Person> Directory::UpdatePerson(const Caller& caller,
         }
       }
     }
-    RETURN_IF_ERROR(CheckEtag("person.etag", req.person().etag(), current->etag()));
+    RETURN_IF_ERROR(storage::CheckEtag("person.etag", req.person().etag(), current->etag()));
     updated = *current;
     const v1::Person& in = req.person();
     const auto& mask = req.update_mask();
@@ -596,7 +571,7 @@ absl::StatusOr<v1::Person> Directory::UpdatePerson(const Caller& caller,
     }
     RETURN_IF_ERROR(ValidatePerson(view, updated, "person"));
     *updated.mutable_update_time() = ToProtoTime(clock_->Now());
-    updated.set_etag(Etag(batch.next_revision()));
+    updated.set_etag(storage::EtagFor(batch.next_revision()));
     data_.PutPerson(batch, updated, &*current);
     v1::Event event = NewEvent(caller, v1::Event::TYPE_PERSON_UPDATED, updated.name());
     *event.mutable_person() = updated;
@@ -635,7 +610,7 @@ absl::StatusOr<v1::Person> Directory::RecordDeparture(const Caller& caller,
     if (current->state() == v1::Person::STATE_DEPARTED) {
       return absl::FailedPreconditionError(absl::StrCat(current->name(), ": already departed"));
     }
-    RETURN_IF_ERROR(CheckEtag("etag", req.etag(), current->etag()));
+    RETURN_IF_ERROR(storage::CheckEtag("etag", req.etag(), current->etag()));
     if (!successor_id.empty()) {
       ASSIGN_OR_RETURN(std::optional<v1::Person> successor, data_.GetPerson(view, successor_id));
       if (!successor.has_value()) {
@@ -657,7 +632,7 @@ absl::StatusOr<v1::Person> Directory::RecordDeparture(const Caller& caller,
     *departure->mutable_record_time() = ToProtoTime(clock_->Now());
     updated.set_administrator(false);
     *updated.mutable_update_time() = ToProtoTime(clock_->Now());
-    updated.set_etag(Etag(batch.next_revision()));
+    updated.set_etag(storage::EtagFor(batch.next_revision()));
     data_.PutPerson(batch, updated, &*current);
     v1::Event event = NewEvent(caller, v1::Event::TYPE_PERSON_DEPARTED, updated.name());
     *event.mutable_person() = updated;

@@ -72,7 +72,6 @@ class Directory {
   absl::Status ValidateOrganization(const storage::ReadView& view, const v1::Organization& org,
                                     absl::string_view field) const;
   const storage::ReadView& reader() const { return data_.store().reader(); }
-  static std::string NewId(absl::string_view prefix);
   v1::Event NewEvent(const identity::Caller& caller, v1::Event::Type type,
                      absl::string_view resource) const;
 

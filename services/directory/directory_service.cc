@@ -1,6 +1,6 @@
 #include "services/directory/directory_service.h"
 
-#include "common/events/watch_reactor.h"
+#include "common/rpc/watch.h"
 
 namespace samepage::directory {
 
@@ -33,23 +33,11 @@ SAMEPAGE_UNARY(WhoIsWho, v1::WhoIsWhoRequest, v1::WhoIsWhoResponse, roster_)
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* DirectoryService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
-  absl::StatusOr<Caller> caller = auth_->Authenticate(*ctx);
-  absl::Status refused = caller.status();
-  if (caller.ok() && req->after_revision() < 0) {
-    refused = absl::InvalidArgumentError("after_revision: must not be negative");
-  }
-  if (!refused.ok()) {
-    class Refusal final : public grpc::ServerWriteReactor<v1::WatchEventsResponse> {
-     public:
-      explicit Refusal(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
-      void OnDone() override { delete this; }
-    };
-    return new Refusal(refused);
-  }
-  // Any authenticated caller may follow the directory's changes: they carry
-  // only what the directory shows to everyone.
-  return new events::WatchReactor<v1::WatchEventsResponse>(
-      &directory_->store(), req->after_revision(), &DirectoryStore::DecodeEvent);
+  // Event snapshots carry every contact point, restricted ones included:
+  // SamePage services and platform administrators only.
+  return rpc::StartWatch<v1::WatchEventsResponse>(
+      *auth_, ctx, req->after_revision(), &directory_->store(), &DirectoryStore::DecodeEvent,
+      [](const Caller& caller) { return caller.service || caller.platform_admin; });
 }
 
 }  // namespace samepage::directory

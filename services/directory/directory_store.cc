@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status/status_macros.h"
 #include "common/storage/keys.h"
+#include "common/storage/records.h"
 
 namespace samepage::directory {
 namespace {
@@ -20,12 +21,8 @@ constexpr char kPeopleByRole[] = "people_by_role";
 constexpr char kPeopleByWord[] = "people_by_word";
 
 using storage::KeyBuilder;
+using storage::IdOf;
 using storage::KeyReader;
-
-std::string IdOf(absl::string_view name) {
-  size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
-}
 
 std::string IndexKey(absl::string_view value, absl::string_view person_id) {
   return KeyBuilder().AddString(value).AddString(person_id).Release();

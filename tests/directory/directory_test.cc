@@ -448,7 +448,8 @@ TEST_F(DirectoryTest, WatchEventsResumesFromARevisionAndFollowsNewChanges) {
   // A subscriber that is caught up receives a change made afterwards.
   v1::WatchEventsRequest req;
   req.set_after_revision(20);
-  auto ctx = ServerFixture::Context(TokenOf(dcm_), absl::Seconds(10));
+  auto ctx = ServerFixture::Context(server_.Token("service:test", {identity::kServiceScope}),
+                                    absl::Seconds(10));
   auto reader = stub_->WatchEvents(ctx.get(), req);
   v1::Person out;
   ASSERT_TRUE(CreatePerson(admin_, NewPerson("Late Comer", agency_.name(), {}), &out).ok());
@@ -465,6 +466,12 @@ TEST_F(DirectoryTest, WatchEventsResumesFromARevisionAndFollowsNewChanges) {
   std::vector<v1::Event> after_restart = ReadEvents(stub_.get(), server_.AdminToken(), 20, 1);
   ASSERT_EQ(after_restart.size(), 1u);
   EXPECT_EQ(after_restart[0].revision(), 21);
+
+  // People follow their own updates elsewhere; this stream is for services.
+  auto dcm_ctx = ServerFixture::Context(TokenOf(dcm_));
+  auto dcm_stream = stub_->WatchEvents(dcm_ctx.get(), req);
+  EXPECT_FALSE(dcm_stream->Read(&resp));
+  EXPECT_EQ(dcm_stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
 
   // Negative revisions are refused; so is a missing token.
   req.set_after_revision(-1);

@@ -1,0 +1,132 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/storage/store.h"
+
+namespace samepage::events {
+
+// Durable cursors of event consumers, kept in the consuming service's own
+// database (column family "cursors") so that a restart resumes where it left.
+inline constexpr char kCursorsColumnFamily[] = "cursors";
+absl::StatusOr<int64_t> ReadCursor(const storage::ReadView& view, const std::string& consumer);
+void WriteCursor(storage::Batch& batch, const std::string& consumer, int64_t revision);
+
+// Follows another service's WatchEvents stream on a thread of its own and
+// hands each event to `handle`, at least once and in order. The cursor is
+// stored after each event is handled, so a crash between the two replays the
+// event: handlers are idempotent. Reconnects after failures.
+template <typename Response>
+class EventConsumer {
+ public:
+  // Opens the stream after `after_revision` with `ctx` (which carries the
+  // consumer's credentials); returns null when it cannot.
+  using Open = std::function<std::unique_ptr<grpc::ClientReader<Response>>(
+      grpc::ClientContext* ctx, int64_t after_revision)>;
+  // Makes a context with the consumer's credentials, or fails.
+  using MakeContext = std::function<absl::StatusOr<std::unique_ptr<grpc::ClientContext>>()>;
+  // Applies one event. An error is retried later, from the same event.
+  using Handle = std::function<absl::Status(const Response& response, int64_t revision)>;
+
+  EventConsumer(std::string name, storage::Store* store, MakeContext make_context, Open open,
+                Handle handle, absl::Duration retry_delay = absl::Milliseconds(200))
+      : name_(std::move(name)),
+        store_(store),
+        make_context_(std::move(make_context)),
+        open_(std::move(open)),
+        handle_(std::move(handle)),
+        retry_delay_(retry_delay) {}
+
+  ~EventConsumer() { Stop(); }
+
+  absl::Status Start() {
+    absl::StatusOr<int64_t> cursor = ReadCursor(store_->reader(), name_);
+    if (!cursor.ok()) return cursor.status();
+    cursor_.store(*cursor);
+    thread_ = std::thread([this] { Run(); });
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    stopping_.Notify();
+    {
+      absl::MutexLock lock(&mu_);
+      if (active_ != nullptr) active_->TryCancel();
+    }
+    thread_.join();
+  }
+
+  // The last revision handled; with the producer's latest revision this is
+  // the consumer's lag.
+  int64_t cursor() const { return cursor_.load(); }
+  // The newest revision seen on the stream (not necessarily handled yet).
+  int64_t seen() const { return seen_.load(); }
+  const std::string& name() const { return name_; }
+
+ private:
+  void Run() {
+    while (!stopping_.HasBeenNotified()) {
+      RunOnce();
+      stopping_.WaitForNotificationWithTimeout(retry_delay_);
+    }
+  }
+
+  void RunOnce() {
+    absl::StatusOr<std::unique_ptr<grpc::ClientContext>> ctx = make_context_();
+    if (!ctx.ok()) return;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_.HasBeenNotified()) return;
+      active_ = ctx->get();
+    }
+    std::unique_ptr<grpc::ClientReader<Response>> reader = open_(ctx->get(), cursor_);
+    Response response;
+    while (reader != nullptr && !stopping_.HasBeenNotified() && reader->Read(&response)) {
+      int64_t revision = response.event().revision();
+      seen_.store(revision);
+      if (revision <= cursor_) continue;  // replayed after a reconnect
+      if (!handle_(response, revision).ok()) break;  // retry from this event
+      absl::Status saved = store_->Transact([&](const storage::ReadView&, storage::Batch& batch) {
+        WriteCursor(batch, name_, revision);
+        return absl::OkStatus();
+      });
+      if (!saved.ok()) break;
+      cursor_.store(revision);
+    }
+    if (reader != nullptr) {
+      (*ctx)->TryCancel();
+      reader->Finish().IgnoreError();
+    }
+    absl::MutexLock lock(&mu_);
+    active_ = nullptr;
+  }
+
+  const std::string name_;
+  storage::Store* store_;
+  MakeContext make_context_;
+  Open open_;
+  Handle handle_;
+  const absl::Duration retry_delay_;
+
+  std::thread thread_;
+  absl::Notification stopping_;
+  absl::Mutex mu_;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::atomic<int64_t> cursor_{0};
+  std::atomic<int64_t> seen_{0};
+};
+
+}  // namespace samepage::events

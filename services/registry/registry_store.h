@@ -1,0 +1,90 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/storage/records.h"
+#include "common/storage/store.h"
+#include "samepage/directory/v1/resources.pb.h"
+#include "samepage/registry/v1/registry_service.pb.h"
+
+namespace samepage::registry {
+
+namespace v1 = ::samepage::registry::v1;
+
+// The registry's records and indexes on RocksDB.
+//
+// Column families:
+//   cases                  case id -> Case
+//   case_numbers           (lead agency id, case number) -> case id
+//   cases_by_agency        (lead agency id, case id) -> ""
+//   assignments            (case id, assignment id) -> Assignment
+//   assignments_by_person  (person id, case id, assignment id) -> ""
+//   case_roles             role id -> CaseRole
+//   people                 person id -> directory.v1.Person: the registry's
+//                          projection of the directory, fed by its events
+//   cursors                consumer name -> revision (see EventConsumer)
+class RegistryStore {
+ public:
+  static std::vector<std::string> ColumnFamilies();
+
+  explicit RegistryStore(storage::Store* store) : store_(store) {}
+  storage::Store& store() const { return *store_; }
+
+  absl::StatusOr<std::optional<v1::Case>> GetCase(const storage::ReadView& view,
+                                                  absl::string_view case_id) const;
+  absl::StatusOr<std::optional<std::string>> FindCaseNumber(const storage::ReadView& view,
+                                                            absl::string_view agency_id,
+                                                            absl::string_view case_number) const;
+  absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(
+      const storage::ReadView& view, absl::string_view case_id,
+      absl::string_view assignment_id) const;
+  absl::StatusOr<std::optional<v1::CaseRole>> GetCaseRole(const storage::ReadView& view,
+                                                          absl::string_view role_id) const;
+  absl::StatusOr<std::optional<directory::v1::Person>> GetPerson(
+      const storage::ReadView& view, absl::string_view person_id) const;
+
+  // Writes a case and its number and agency indexes (moving the number
+  // index when it changed from `previous`).
+  void PutCase(storage::Batch& batch, const v1::Case& c, const v1::Case* previous) const;
+  void PutAssignment(storage::Batch& batch, const v1::Assignment& a) const;
+  void PutCaseRole(storage::Batch& batch, const v1::CaseRole& role) const;
+  void PutPerson(storage::Batch& batch, const directory::v1::Person& person) const;
+  int64_t AppendEvent(storage::Batch& batch, const v1::Event& event) const;
+
+  // Every assignment of a case, in id order.
+  absl::StatusOr<std::vector<v1::Assignment>> CaseAssignments(const storage::ReadView& view,
+                                                              absl::string_view case_id) const;
+  // A page of a case's assignments after `after` (an assignments key).
+  absl::Status ScanCaseAssignments(
+      const storage::ReadView& view, absl::string_view case_id, absl::string_view after,
+      const std::function<bool(absl::string_view key, const v1::Assignment&)>& fn) const;
+  // The assignments of a person, grouped by case in case id order, starting
+  // after the index key `after`.
+  absl::Status ScanPersonAssignments(
+      const storage::ReadView& view, absl::string_view person_id, absl::string_view after,
+      const std::function<bool(absl::string_view key, const v1::Assignment&)>& fn) const;
+  // Cases in id order, optionally of one lead agency, after `after` (a
+  // cases or cases_by_agency key).
+  absl::Status ScanCases(const storage::ReadView& view, absl::string_view agency_id,
+                         absl::string_view after,
+                         const std::function<bool(absl::string_view key, const v1::Case&)>& fn)
+      const;
+  absl::Status ScanCaseRoles(const storage::ReadView& view, absl::string_view after,
+                             const std::function<bool(absl::string_view key, const v1::CaseRole&)>&
+                                 fn) const;
+
+  static absl::StatusOr<v1::WatchEventsResponse> DecodeEvent(int64_t revision,
+                                                             absl::string_view payload);
+
+ private:
+  storage::Store* store_;
+};
+
+using storage::IdOf;
+
+}  // namespace samepage::registry
