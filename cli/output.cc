@@ -21,7 +21,8 @@ constexpr int kLabelWidth = 18;
 
 void AddField(std::string* text, absl::string_view label, absl::string_view value) {
   if (value.empty()) return;
-  std::string padded = absl::StrCat("  ", label, ":");
+  // Continuation lines (empty label) line up under the first value.
+  std::string padded = absl::StrCat("  ", label, label.empty() ? "" : ":");
   padded.resize(std::max<size_t>(padded.size() + 1, kLabelWidth), ' ');
   absl::StrAppend(text, padded, value, "\n");
 }
