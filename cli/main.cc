@@ -73,6 +73,15 @@ std::string CommandUsage(const Command& command) {
   return absl::StrCat("usage: ", UsageLine(command), "\n  ", command.summary, "\n");
 }
 
+// Every command of a group such as "org".
+std::string GroupUsage(const CommandTable& table, const std::string& group) {
+  std::string text;
+  for (const Command& command : table) {
+    if (command.words[0] == group) absl::StrAppend(&text, CommandUsage(command));
+  }
+  return text;
+}
+
 // The command whose words start `args` (the longest such), or null.
 const Command* FindCommand(const CommandTable& table, const std::vector<std::string>& args) {
   const Command* best = nullptr;
@@ -157,52 +166,49 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
       ParseArgs(argv, GlobalFlags(), {.stop_at_positional = true, .context = "samepage"});
   if (!global.ok()) return Usage(err, global.status().message(), "");
   std::vector<std::string> rest = global->rest();
-  if (global->help() || rest.empty()) {
-    if (rest.empty() && !global->help()) {
-      err << FullUsage(table);
-      return kExitUsage;
-    }
-    if (rest.empty()) {
-      out << FullUsage(table);
-      return kExitOk;
-    }
+  if (global->help()) {
+    out << FullUsage(table);
+    return kExitOk;
+  }
+  if (rest.empty()) {
+    err << FullUsage(table);
+    return kExitUsage;
   }
   if (rest[0] == "help") {
     rest.erase(rest.begin());
-    const Command* command = FindCommand(table, rest);
     if (rest.empty()) {
       out << FullUsage(table);
       return kExitOk;
     }
-    if (command == nullptr) {
-      return Usage(err, absl::StrCat("no command `", absl::StrJoin(rest, " "), "`"), "");
+    if (const Command* command = FindCommand(table, rest)) {
+      out << CommandUsage(*command);
+      return kExitOk;
     }
-    out << CommandUsage(*command);
-    return kExitOk;
+    if (!Subcommands(table, rest[0]).empty()) {
+      out << GroupUsage(table, rest[0]);
+      return kExitOk;
+    }
+    return Usage(err, absl::StrCat("no command `", absl::StrJoin(rest, " "), "`"), "");
   }
 
   const Command* command = FindCommand(table, rest);
   if (command == nullptr) {
-    std::vector<std::string> subcommands = Subcommands(table, rest[0]);
-    if (!subcommands.empty()) {
-      if (rest.size() == 1 || rest[1] == "--help" || rest[1] == "-h") {
-        if (rest.size() > 1) {
-          for (const Command& c : table) {
-            if (c.words[0] == rest[0]) out << CommandUsage(c);
-          }
-          return kExitOk;
-        }
-        return Usage(err,
-                     absl::StrCat("`", rest[0], "` needs a subcommand: ",
-                                  absl::StrJoin(subcommands, ", ")),
-                     "");
-      }
-      return Usage(err,
-                   absl::StrCat("unknown command `", rest[0], " ", rest[1], "` (", rest[0],
-                                " takes ", absl::StrJoin(subcommands, ", "), ")"),
-                   "");
+    const std::vector<std::string> subcommands = Subcommands(table, rest[0]);
+    if (subcommands.empty()) {
+      return Usage(err, absl::StrCat("unknown command `", rest[0], "`"), "");
     }
-    return Usage(err, absl::StrCat("unknown command `", rest[0], "`"), "");
+    if (rest.size() > 1 && (rest[1] == "--help" || rest[1] == "-h")) {
+      out << GroupUsage(table, rest[0]);
+      return kExitOk;
+    }
+    const std::string takes = absl::StrJoin(subcommands, ", ");
+    if (rest.size() == 1) {
+      return Usage(err, absl::StrCat("`", rest[0], "` needs a subcommand: ", takes), "");
+    }
+    return Usage(err,
+                 absl::StrCat("unknown command `", rest[0], " ", rest[1], "` (", rest[0],
+                              " takes ", takes, ")"),
+                 "");
   }
 
   const std::vector<std::string> command_args(rest.begin() + command->words.size(), rest.end());

@@ -340,6 +340,9 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   Result command_help = RunBinary({"org", "create", "--help"});
   EXPECT_EQ(command_help.exit_code, 0) << command_help;
   EXPECT_THAT(command_help.out, HasSubstr("--kind KIND"));
+  Result group_help = RunBinary({"help", "person"});
+  EXPECT_EQ(group_help.exit_code, 0) << group_help;
+  EXPECT_THAT(group_help.out, AllOf(HasSubstr("person hours"), Not(HasSubstr("org create"))));
 }
 
 TEST_F(CliTest, NonAdministratorIsDenied) {
