@@ -76,8 +76,8 @@ class ArgsParser {
         continue;
       }
       if (!absl::StartsWith(arg, "--")) {
-        return UsageError(absl::StrCat("unknown flag ", arg, InContext(options),
-                                       " (flags are written --name)"));
+        return UsageError(
+            absl::StrCat("unknown flag ", arg, InContext(options), " (flags are written --name)"));
       }
       std::string name = arg.substr(2);
       std::optional<std::string> value;
@@ -92,8 +92,8 @@ class ArgsParser {
       if (spec->value_name.empty()) {
         // A switch: --flag, --flag=true, --flag=false.
         if (value.has_value() && *value != "true" && *value != "false") {
-          return UsageError(absl::StrCat("--", name, " takes no value (or =true/=false), got \"",
-                                         *value, "\""));
+          return UsageError(
+              absl::StrCat("--", name, " takes no value (or =true/=false), got \"", *value, "\""));
         }
         if (value.has_value() && *value == "false") {
           parsed.values_.erase(name);
@@ -104,8 +104,8 @@ class ArgsParser {
       }
       if (!value.has_value()) {
         if (i + 1 >= args.size()) {
-          return UsageError(absl::StrCat("--", name, " needs a value (--", name, " ",
-                                         spec->value_name, ")"));
+          return UsageError(
+              absl::StrCat("--", name, " needs a value (--", name, " ", spec->value_name, ")"));
         }
         value = args[++i];
       }

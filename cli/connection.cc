@@ -48,7 +48,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionOpt
   }
   auto channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
   if (channel == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("--server: cannot use \"", options.server, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--server: cannot use \"", options.server, "\""));
   }
   return std::unique_ptr<Connection>(
       new Connection(options.server, std::move(token), options.timeout, std::move(channel)));
@@ -73,9 +74,9 @@ absl::Status Connection::Check(const grpc::Status& status) const {
         status.error_message()));
   }
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "no answer from ", server_, " within ", absl::FormatDuration(timeout_),
-        " (raise --timeout if the server is busy): ", status.error_message()));
+    return absl::DeadlineExceededError(
+        absl::StrCat("no answer from ", server_, " within ", absl::FormatDuration(timeout_),
+                     " (raise --timeout if the server is busy): ", status.error_message()));
   }
   return ToAbsl(status);
 }

@@ -274,7 +274,8 @@ absl::Status PersonHours(Invocation& invocation, const ParsedArgs& args) {
     absl::StatusOr<std::string> zone = Required(args, "tz");
     if (!zone.ok()) return zone.status();
     hours->set_time_zone(*zone);
-    absl::StatusOr<std::vector<v1::DayOfWeek>> days = ParseDays("days", args.Get("days", "mon-fri"));
+    absl::StatusOr<std::vector<v1::DayOfWeek>> days =
+        ParseDays("days", args.Get("days", "mon-fri"));
     if (!days.ok()) return days.status();
     absl::StatusOr<int> from = ParseMinuteOfDay("from", args.Get("from", "09:00"));
     if (!from.ok()) return from.status();
@@ -321,8 +322,9 @@ absl::Status PersonContact(Invocation& invocation, const ParsedArgs& args) {
   v1::Person person;
   person.set_name(PersonName(args.positionals()[0]));
   if (!args.Has("contact") && !args.Has("clear")) {
-    return UsageError("give the new contact points with --contact CHANNEL:VALUE[:preferred], "
-                      "or --clear to remove them all");
+    return UsageError(
+        "give the new contact points with --contact CHANNEL:VALUE[:preferred], "
+        "or --clear to remove them all");
   }
   if (args.Has("contact") && args.Has("clear")) {
     return UsageError("--clear and --contact exclude each other");
@@ -452,8 +454,8 @@ void AddDirectoryCommands(CommandTable* table) {
       .words = {"org", "create"},
       .synopsis = "--name NAME --kind KIND [--id ID] [--description D] "
                   "[--point-of-contact PERSON] [--contact CHANNEL:VALUE[:preferred]]...",
-      .summary = absl::StrCat("Creates an organisation (platform administrators). KIND: ", kinds,
-                              "."),
+      .summary =
+          absl::StrCat("Creates an organisation (platform administrators). KIND: ", kinds, "."),
       .flags = {{"name", "NAME"},
                 {"kind", "KIND"},
                 {"id", "ID"},
@@ -547,7 +549,8 @@ void AddDirectoryCommands(CommandTable* table) {
       .words = {"person", "hours"},
       .synopsis = "PERSON --tz ZONE [--days mon-fri] [--from 09:00] [--to 17:00] | PERSON --clear",
       .summary = "Sets (or clears) a person's working hours.",
-      .flags = {{"tz", "ZONE"}, {"days", "DAYS"}, {"from", "HH:MM"}, {"to", "HH:MM"}, {"clear", ""}},
+      .flags =
+          {{"tz", "ZONE"}, {"days", "DAYS"}, {"from", "HH:MM"}, {"to", "HH:MM"}, {"clear", ""}},
       .min_positionals = 1,
       .max_positionals = 1,
       .run = PersonHours,

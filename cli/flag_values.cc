@@ -91,8 +91,7 @@ std::string ChannelWord(v1::ContactPoint::Channel channel) {
   return EnumWord(v1::ContactPoint::Channel_Name(channel), "CHANNEL_");
 }
 
-absl::StatusOr<v1::ContactPoint> ParseContactPoint(absl::string_view flag,
-                                                   absl::string_view text) {
+absl::StatusOr<v1::ContactPoint> ParseContactPoint(absl::string_view flag, absl::string_view text) {
   const size_t colon = text.find(':');
   if (colon == absl::string_view::npos) {
     return UsageError(absl::StrCat("--", flag, ": \"", text,

@@ -16,9 +16,7 @@ namespace samepage::cli {
 // A value that already holds a '/' and the empty string are kept as they are.
 std::string ExpandName(absl::string_view collection, absl::string_view value);
 inline std::string PersonName(absl::string_view v) { return ExpandName("people", v); }
-inline std::string OrganizationName(absl::string_view v) {
-  return ExpandName("organizations", v);
-}
+inline std::string OrganizationName(absl::string_view v) { return ExpandName("organizations", v); }
 inline std::string RoleName(absl::string_view v) { return ExpandName("roles", v); }
 
 // "child-welfare-agency" <-> Organization::KIND_CHILD_WELFARE_AGENCY.
@@ -46,7 +44,8 @@ absl::StatusOr<int> ParseMinuteOfDay(absl::string_view flag, absl::string_view t
 std::string MinuteOfDayText(int minute);
 
 // RFC 3339 ("2024-05-01T09:00:00Z", "2024-05-01T09:00:00-04:00") or "now".
-absl::StatusOr<absl::Time> ParseTime(absl::string_view flag, absl::string_view text, absl::Time now);
+absl::StatusOr<absl::Time> ParseTime(absl::string_view flag, absl::string_view text,
+                                     absl::Time now);
 // RFC 3339 in UTC, to the second.
 std::string TimeText(absl::Time t);
 

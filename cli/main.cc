@@ -113,7 +113,8 @@ absl::Status MisplacedGlobalFlag(const Command& command, const std::vector<std::
       bool also_command_flag = false;
       for (const FlagSpec& own : command.flags) also_command_flag |= own.name == global.name;
       if (also_command_flag) continue;
-      return UsageError(absl::StrCat(flag, " is a global option: put it before the command (samepage ",
+      return UsageError(absl::StrCat(flag,
+                                     " is a global option: put it before the command (samepage ",
                                      flag, global.value_name.empty() ? "" : " ...", " ",
                                      absl::StrJoin(command.words, " "), " ...)"));
     }
@@ -125,9 +126,8 @@ absl::StatusOr<ConnectionOptions> ConnectionOptionsFrom(const ParsedArgs& global
   ConnectionOptions options;
   const char* env_server = std::getenv("SAMEPAGE_SERVER");
   const char* env_token = std::getenv("SAMEPAGE_TOKEN");
-  options.server = global.Get("server", env_server != nullptr && *env_server != '\0'
-                                            ? env_server
-                                            : options.server);
+  options.server = global.Get(
+      "server", env_server != nullptr && *env_server != '\0' ? env_server : options.server);
   options.data_dir = global.Get("data_dir", options.data_dir);
   options.as = global.Get("as");
   if (global.Has("token") && global.Has("as")) {
@@ -206,8 +206,8 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
       return Usage(err, absl::StrCat("`", rest[0], "` needs a subcommand: ", takes), "");
     }
     return Usage(err,
-                 absl::StrCat("unknown command `", rest[0], " ", rest[1], "` (", rest[0],
-                              " takes ", takes, ")"),
+                 absl::StrCat("unknown command `", rest[0], " ", rest[1], "` (", rest[0], " takes ",
+                              takes, ")"),
                  "");
   }
 

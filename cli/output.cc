@@ -28,8 +28,7 @@ void AddField(std::string* text, absl::string_view label, absl::string_view valu
 }
 
 // Several values under one label, one per line.
-void AddFields(std::string* text, absl::string_view label,
-               const std::vector<std::string>& values) {
+void AddFields(std::string* text, absl::string_view label, const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) {
     AddField(text, i == 0 ? label : "", values[i]);
   }
@@ -159,9 +158,8 @@ std::string WorkingHoursText(const v1::WorkingHours& hours) {
   std::string day_text[8];
   for (auto& [day, periods] : by_day) {
     if (day < 1 || day > 7) continue;
-    std::sort(periods.begin(), periods.end(), [](auto* a, auto* b) {
-      return a->start_minute() < b->start_minute();
-    });
+    std::sort(periods.begin(), periods.end(),
+              [](auto* a, auto* b) { return a->start_minute() < b->start_minute(); });
     std::vector<std::string> spans;
     for (const v1::WorkingPeriod* p : periods) {
       spans.push_back(
@@ -211,7 +209,8 @@ std::string PersonDetails(const v1::Person& person) {
     absl::StrAppend(&value, departure.successor().empty()
                                 ? ", no successor"
                                 : absl::StrCat(", successor ", departure.successor()));
-    if (!departure.reason().empty()) absl::StrAppend(&value, ", reason \"", departure.reason(), "\"");
+    if (!departure.reason().empty())
+      absl::StrAppend(&value, ", reason \"", departure.reason(), "\"");
     if (!departure.recorded_by().empty()) {
       absl::StrAppend(&value, ", recorded by ", departure.recorded_by());
     }

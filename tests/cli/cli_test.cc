@@ -84,8 +84,7 @@ Result RunBinary(const std::vector<std::string>& args) {
                                    0600);
   pid_t pid = 0;
   Result result;
-  const int spawned =
-      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     result.err = absl::StrCat("posix_spawn failed: ", spawned);
@@ -144,20 +143,26 @@ class CliTest : public ::testing::Test {
              "child-welfare-agency", "--contact", "phone:+1 555 0100"});
     MustRun({"person", "create", "--id", "sam", "--name", "Sam Lee", "--org", "sunrise", "--role",
              "case-supervisor", "--contact", "email:sam@example.org:preferred"});
-    MustRun({"person", "create", "--id", "dana", "--name", "Dana Cruz", "--given", "Dana",
-             "--family", "Cruz", "--org", "sunrise", "--title", "Dependency case manager",
-             "--role", "dependency-case-manager", "--supervisor", "sam", "--contact",
-             "phone:+1 555 0101", "--contact", "email:dana@example.org:preferred"});
+    MustRun({"person",       "create",
+             "--id",         "dana",
+             "--name",       "Dana Cruz",
+             "--given",      "Dana",
+             "--family",     "Cruz",
+             "--org",        "sunrise",
+             "--title",      "Dependency case manager",
+             "--role",       "dependency-case-manager",
+             "--supervisor", "sam",
+             "--contact",    "phone:+1 555 0101",
+             "--contact",    "email:dana@example.org:preferred"});
   }
 
   ServerFixture server_;
 };
 
 TEST_F(CliTest, OrganisationsCreateListShowUpdate) {
-  Result created = MustRun({"org", "create", "--id", "sunrise", "--name",
-                            "Sunrise Family Services", "--kind", "child-welfare-agency",
-                            "--description", "Case management", "--contact",
-                            "email:intake@sunrise.example:preferred"});
+  Result created = MustRun({"org", "create", "--id", "sunrise", "--name", "Sunrise Family Services",
+                            "--kind", "child-welfare-agency", "--description", "Case management",
+                            "--contact", "email:intake@sunrise.example:preferred"});
   EXPECT_THAT(created.out, HasSubstr("organizations/sunrise  Sunrise Family Services"));
   MustRun({"org", "create", "--id", "harbor", "--name", "Harbor Behavioral Health", "--kind",
            "behavioral-health-provider"});
@@ -165,14 +170,15 @@ TEST_F(CliTest, OrganisationsCreateListShowUpdate) {
   Result list = MustRun({"org", "list"});
   EXPECT_THAT(list.out, HasSubstr("organizations/harbor  Harbor Behavioral Health  "
                                   "(behavioral-health-provider)"));
-  EXPECT_THAT(list.out, HasSubstr("organizations/sunrise  Sunrise Family Services  "
-                                  "(child-welfare-agency)  email intake@sunrise.example (preferred)"));
+  EXPECT_THAT(list.out,
+              HasSubstr("organizations/sunrise  Sunrise Family Services  "
+                        "(child-welfare-agency)  email intake@sunrise.example (preferred)"));
   EXPECT_LT(list.out.find("harbor"), list.out.find("sunrise"));
 
   // Paged: one per page, --all follows the token.
   Result one = MustRun({"org", "list", "--page-size", "1"});
-  EXPECT_THAT(one.out, AllOf(HasSubstr("harbor"), Not(HasSubstr("sunrise")),
-                             HasSubstr("--page-token")));
+  EXPECT_THAT(one.out,
+              AllOf(HasSubstr("harbor"), Not(HasSubstr("sunrise")), HasSubstr("--page-token")));
   Result all = MustRun({"org", "list", "--page-size=1", "--all"}, {"--json"});
   auto merged = ParseJson<v1::ListOrganizationsResponse>(all.out);
   ASSERT_EQ(merged.organizations_size(), 2);
@@ -261,14 +267,15 @@ TEST_F(CliTest, WorkingHoursAwayBackAndContacts) {
                               HasSubstr("At a training")));
   Result back = MustRun({"person", "back", "dana"});
   EXPECT_THAT(back.out, Not(HasSubstr("out of office")));
-  EXPECT_FALSE(
-      ParseJson<v1::Person>(MustRun({"person", "show", "dana"}, {"--json"}).out).has_out_of_office());
+  EXPECT_FALSE(ParseJson<v1::Person>(MustRun({"person", "show", "dana"}, {"--json"}).out)
+                   .has_out_of_office());
 
-  Result contact = MustRun({"person", "contact", "dana", "--contact", "mobile:+1 555 0199:preferred",
-                            "--contact", "secure-message:dana@portal"});
-  EXPECT_THAT(contact.out, AllOf(HasSubstr("mobile +1 555 0199 (preferred)"),
-                                 HasSubstr("secure-message dana@portal"),
-                                 Not(HasSubstr("dana@example.org"))));
+  Result contact =
+      MustRun({"person", "contact", "dana", "--contact", "mobile:+1 555 0199:preferred",
+               "--contact", "secure-message:dana@portal"});
+  EXPECT_THAT(contact.out,
+              AllOf(HasSubstr("mobile +1 555 0199 (preferred)"),
+                    HasSubstr("secure-message dana@portal"), Not(HasSubstr("dana@example.org"))));
 
   Result bad_days = Run({"person", "hours", "dana", "--tz", "UTC", "--days", "funday"});
   EXPECT_EQ(bad_days.exit_code, 2) << bad_days;
@@ -286,8 +293,7 @@ TEST_F(CliTest, DepartureWithSuccessor) {
   EXPECT_THAT(departed.out, AllOf(HasSubstr("departed"), HasSubstr("successor people/lee"),
                                   HasSubstr("Moved away")));
   EXPECT_THAT(MustRun({"person", "list"}).out, Not(HasSubstr("people/dana")));
-  EXPECT_THAT(MustRun({"person", "list", "--departed"}).out,
-              HasSubstr("people/dana  Dana Cruz"));
+  EXPECT_THAT(MustRun({"person", "list", "--departed"}).out, HasSubstr("people/dana  Dana Cruz"));
   auto dana = ParseJson<v1::Person>(MustRun({"person", "show", "dana"}, {"--json"}).out);
   EXPECT_EQ(dana.state(), v1::Person::STATE_DEPARTED);
   EXPECT_EQ(dana.departure().successor(), "people/lee");
@@ -347,8 +353,8 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
 
 TEST_F(CliTest, NonAdministratorIsDenied) {
   CreateSunrise();
-  Result r = Run({"person", "create", "--name", "Eve Moss", "--org", "sunrise"},
-                 {"--as", "people/dana"});
+  Result r =
+      Run({"person", "create", "--name", "Eve Moss", "--org", "sunrise"}, {"--as", "people/dana"});
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_THAT(r.err, HasSubstr("samepage: PERMISSION_DENIED: "));
   // Reading is allowed to any authenticated professional.
@@ -360,8 +366,8 @@ TEST_F(CliTest, DevTokenIsAcceptedByTheServer) {
   Result token = MustRun({"dev-token", "--as", "people/dana", "--ttl", "10m"});
   const std::string jwt(absl::StripAsciiWhitespace(token.out));
   ASSERT_EQ(std::count(jwt.begin(), jwt.end(), '.'), 2) << jwt;
-  Result with_token = RunBinary({"--server", server_.address(), "--token", jwt, "person", "show",
-                                 "dana"});
+  Result with_token =
+      RunBinary({"--server", server_.address(), "--token", jwt, "person", "show", "dana"});
   EXPECT_EQ(with_token.exit_code, 0) << with_token;
   // A person's token does not make them an administrator.
   Result denied = RunBinary({"--server", server_.address(), "--token", jwt, "org", "create",
@@ -409,8 +415,8 @@ TEST_F(CliTest, EventsFromTheStart) {
 TEST_F(CliTest, UnreachableServerIsNamed) {
   // Port 1 on loopback: privileged and, on a test machine, not served.
   const std::string address = "127.0.0.1:1";
-  Result r = RunBinary({"--server", address, "--data_dir", server_.data_dir(), "--timeout", "5",
-                        "org", "list"});
+  Result r = RunBinary(
+      {"--server", address, "--data_dir", server_.data_dir(), "--timeout", "5", "org", "list"});
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_THAT(r.err, AllOf(HasSubstr("samepage: UNAVAILABLE: "), HasSubstr(address)));
 }
