@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
 
   // Signals are taken by sigwait below, not by a handler: block them before
   // any thread starts so every thread inherits the mask.
+  // A parent may have left them ignored, and an ignored signal never
+  // reaches sigwait.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

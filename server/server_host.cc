@@ -239,6 +239,9 @@ void ServerHost::Shutdown(absl::Duration grace) {
   if (parts_->directory_events != nullptr) parts_->directory_events->Stop();
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
+  for (storage::Store* store : {parts_->directory_store.get(), parts_->registry_store.get()}) {
+    if (store != nullptr) store->BeginClose();
+  }
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
   server_->Wait();

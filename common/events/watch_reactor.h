@@ -93,6 +93,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<Response> {
     if (finished_ || write_in_flight_) return Step::kNone;
     // Bounded: each round either returns or finds newly committed events.
     for (int round = 0; round < 1000; ++round) {
+      if (store_->closing() && !finishing_) {
+        finish_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                      "server shutting down; resume from your last revision");
+        finishing_ = true;
+      }
       if (!finishing_ && pending_.empty()) Refill();
       if (finishing_) {
         finished_ = true;

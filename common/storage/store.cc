@@ -257,10 +257,20 @@ absl::Status Store::ReadEvents(
 std::optional<Store::WaiterId> Store::NotifyAfter(int64_t after_revision,
                                                   std::function<void()> fn) {
   absl::MutexLock lock(&revision_mu_);
-  if (latest_revision_ > after_revision) return std::nullopt;
+  if (latest_revision_ > after_revision || closing_.load()) return std::nullopt;
   WaiterId id = next_waiter_id_++;
   waiters_.emplace(id, std::move(fn));
   return id;
+}
+
+void Store::BeginClose() {
+  std::map<WaiterId, std::function<void()>> waiters;
+  {
+    absl::MutexLock lock(&revision_mu_);
+    closing_.store(true);
+    waiters.swap(waiters_);
+  }
+  for (auto& [id, waiter] : waiters) waiter();
 }
 
 void Store::CancelNotify(WaiterId id) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -109,6 +110,11 @@ class Store {
   // Forgets a waiter; harmless if it already fired.
   void CancelNotify(WaiterId id);
 
+  // The server is shutting down: wakes every waiter so that event streams
+  // end now instead of holding the shutdown until its deadline.
+  void BeginClose();
+  bool closing() const { return closing_.load(); }
+
   // RocksDB's own statistics and properties, for metrics.
   rocksdb::DB* db() { return db_.get(); }
 
@@ -121,6 +127,7 @@ class Store {
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
   std::unique_ptr<ReadView> latest_;
   bool sync_ = true;
+  std::atomic<bool> closing_{false};
 
   absl::Mutex write_mu_;
   mutable absl::Mutex revision_mu_;

@@ -97,7 +97,8 @@ absl::Status Registry::HandOver(const directory::v1::Person& departed, const std
           next.set_name(heir_assignment);
           next.set_person(heir);
           next.set_case_role(role);
-          next.set_primary(primary);
+          // An interim holder covers; they do not take the primary seat.
+          next.set_primary(primary && !interim);
           next.set_responsibilities(responsibilities);
           next.set_predecessor(old_name);
           next.set_interim(interim);
