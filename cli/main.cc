@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/args.h"
+#include "cli/case_commands.h"
 #include "cli/command.h"
 #include "cli/dev_token_command.h"
 #include "cli/directory_commands.h"
@@ -49,6 +50,7 @@ constexpr char kGlobalUsage[] =
 CommandTable BuildCommands() {
   CommandTable table;
   AddDirectoryCommands(&table);
+  AddCaseCommands(&table);
   AddDevTokenCommand(&table);
   return table;
 }
