@@ -186,13 +186,13 @@ std::string Words(absl::string_view prefix) {
 template <typename E>
 absl::StatusOr<E> ParseWord(absl::string_view flag, absl::string_view text,
                             absl::string_view prefix, absl::string_view what) {
-  std::string upper = absl::StrReplaceAll(
-      absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text)), {{"-", "_"}, {" ", "_"}});
+  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text)),
+                                          {{"-", "_"}, {" ", "_"}});
   if (!absl::StartsWith(upper, prefix)) upper = absl::StrCat(prefix, upper);
   const auto* v = google::protobuf::GetEnumDescriptor<E>()->FindValueByName(upper);
   if (v == nullptr || v->number() == 0) {
-    return UsageError(absl::StrCat(flag, ": \"", text, "\" is not ", what, " (",
-                                   Words<E>(prefix), ")"));
+    return UsageError(
+        absl::StrCat(flag, ": \"", text, "\" is not ", what, " (", Words<E>(prefix), ")"));
   }
   return static_cast<E>(v->number());
 }
@@ -262,8 +262,8 @@ std::string SubjectDisplay(const reg::Case& c, absl::string_view name) {
 std::string RelationshipsText(const reg::Case& c, const reg::CaseSubject& s) {
   std::vector<std::string> parts;
   for (const reg::SubjectRelationship& r : s.relationships()) {
-    std::string part = absl::StrCat(
-        absl::StrReplaceAll(Word(r.type(), "TYPE_"), {{"-", " "}}), " of ", SubjectDisplay(c, r.child()));
+    std::string part = absl::StrCat(absl::StrReplaceAll(Word(r.type(), "TYPE_"), {{"-", " "}}),
+                                    " of ", SubjectDisplay(c, r.child()));
     if (!r.description().empty()) absl::StrAppend(&part, " (", r.description(), ")");
     parts.push_back(part);
   }
@@ -271,8 +271,8 @@ std::string RelationshipsText(const reg::Case& c, const reg::CaseSubject& s) {
 }
 
 std::string SubjectLine(const reg::Case& c, const reg::CaseSubject& s) {
-  std::string line = absl::StrCat(LastSegment(s.name()), "  ", s.display_name(), "  (",
-                                  Word(s.kind(), "KIND_"));
+  std::string line =
+      absl::StrCat(LastSegment(s.name()), "  ", s.display_name(), "  (", Word(s.kind(), "KIND_"));
   if (s.has_birth_date()) absl::StrAppend(&line, ", born ", DateText(s.birth_date()));
   absl::StrAppend(&line, ")");
   if (s.custody() != reg::CaseSubject::CUSTODY_UNSPECIFIED) {
@@ -319,7 +319,8 @@ std::string CaseDetails(const reg::Case& c) {
   if (c.has_open_time()) AddField(&text, "opened", TimeOf(c.open_time()));
   if (c.state() == reg::Case::STATE_CLOSED) {
     std::string closed = TimeOf(c.close_time());
-    if (!c.closing_reason().empty()) absl::StrAppend(&closed, ", reason \"", c.closing_reason(), "\"");
+    if (!c.closing_reason().empty())
+      absl::StrAppend(&closed, ", reason \"", c.closing_reason(), "\"");
     if (!c.closed_by().empty()) absl::StrAppend(&closed, ", by ", c.closed_by());
     AddField(&text, "closed", closed);
   }
@@ -389,8 +390,7 @@ struct Catalog {
 
   std::string Display(const std::string& id) const {
     auto it = roles.find(id);
-    return it == roles.end() || it->second.display_name().empty() ? id
-                                                                   : it->second.display_name();
+    return it == roles.end() || it->second.display_name().empty() ? id : it->second.display_name();
   }
   // Position for sorting: kRoleOrder first, then the catalog.
   int Rank(const std::string& id) const {
@@ -460,17 +460,17 @@ absl::StatusOr<reg::CaseSubject> ParseChild(absl::string_view text, absl::string
 absl::StatusOr<reg::CaseSubject> ParseCaregiver(absl::string_view text) {
   std::vector<std::string> parts = absl::StrSplit(text, ':');
   if (parts.size() < 4 || parts.size() > 5) {
-    return UsageError(absl::StrCat(
-        "--caregiver: \"", text,
-        "\" should be ID:Display Name:RELATIONSHIP:CHILD_ID[:PERSON], e.g. "
-        "\"fiona:Fiona Hale:foster-parent:leo:people/fiona\""));
+    return UsageError(
+        absl::StrCat("--caregiver: \"", text,
+                     "\" should be ID:Display Name:RELATIONSHIP:CHILD_ID[:PERSON], e.g. "
+                     "\"fiona:Fiona Hale:foster-parent:leo:people/fiona\""));
   }
   reg::CaseSubject adult;
   adult.set_kind(reg::CaseSubject::KIND_CAREGIVER);
   adult.set_subject_id(std::string(absl::StripAsciiWhitespace(parts[0])));
   adult.set_display_name(std::string(absl::StripAsciiWhitespace(parts[1])));
-  absl::StatusOr<reg::SubjectRelationship::Type> type = ParseWord<reg::SubjectRelationship::Type>(
-      "--caregiver", parts[2], "TYPE_", "a relationship");
+  absl::StatusOr<reg::SubjectRelationship::Type> type =
+      ParseWord<reg::SubjectRelationship::Type>("--caregiver", parts[2], "TYPE_", "a relationship");
   if (!type.ok()) return type.status();
   for (absl::string_view child : absl::StrSplit(parts[3], ',', absl::SkipWhitespace())) {
     reg::SubjectRelationship* r = adult.add_relationships();
@@ -718,9 +718,10 @@ absl::Status CaseHistory(Invocation& invocation, const ParsedArgs& args) {
     return FromProtoTime(x->start_time()) < FromProtoTime(y->start_time());
   });
 
-  std::string text = absl::StrCat("History of ", case_name,
-                                  c.display_name().empty() ? "" : absl::StrCat(" (", c.display_name(), ")"),
-                                  ": ", sorted.size(), " assignments, ", current, " current\n");
+  std::string text =
+      absl::StrCat("History of ", case_name,
+                   c.display_name().empty() ? "" : absl::StrCat(" (", c.display_name(), ")"), ": ",
+                   sorted.size(), " assignments, ", current, " current\n");
   if (sorted.empty()) absl::StrAppend(&text, "(nobody has been assigned)\n");
   std::string role;
   for (const reg::Assignment* a : sorted) {
@@ -780,8 +781,8 @@ absl::Status CaseCaseload(Invocation& invocation, const ParsedArgs& args) {
                        : Word(static_cast<reg::Case::Complexity>(it->first), "COMPLEXITY_")));
   }
   const int total = std::max(load->total_size(), load->entries_size());
-  std::string text = absl::StrCat(request.person(), ": ", total, " open case",
-                                  total == 1 ? "" : "s");
+  std::string text =
+      absl::StrCat(request.person(), ": ", total, " open case", total == 1 ? "" : "s");
   if (!counts.empty()) absl::StrAppend(&text, " (", absl::StrJoin(counts, ", "), ")");
   absl::StrAppend(&text, "\n");
   for (const reg::CaseloadEntry& e : load->entries()) {
@@ -807,7 +808,7 @@ absl::Status CaseRoles(Invocation& invocation, const ParsedArgs& args) {
   std::string text;
   for (const reg::CaseRole& role : roles->case_roles()) {
     std::vector<std::string> about = {role.kind() == reg::CaseRole::KIND_FAMILY ? "family"
-                                                                                 : "professional"};
+                                                                                : "professional"};
     if (role.treating_team()) about.push_back("treating team");
     if (!role.built_in()) about.push_back("added");
     absl::StrAppend(&text, CaseRoleId(role.name()), "  ", role.display_name(), "  (",
@@ -839,9 +840,9 @@ std::string AvailabilityText(const dir::Availability& a) {
   }
   if (a.has_until_time()) absl::StrAppend(&text, " until ", WhenOf(a.until_time()));
   if (!a.covered_by().empty()) {
-    absl::StrAppend(&text, ", covered by ",
-                    a.covered_by_display_name().empty() ? a.covered_by()
-                                                        : a.covered_by_display_name());
+    absl::StrAppend(
+        &text, ", covered by ",
+        a.covered_by_display_name().empty() ? a.covered_by() : a.covered_by_display_name());
     const std::string contact = MainContactText(a.covered_by_contact_points());
     if (!contact.empty()) absl::StrAppend(&text, " (", contact, ")");
   }
@@ -884,7 +885,8 @@ std::string MemberText(const dir::RosterEntry& m, const reg::Case& c) {
   if (!m.responsibilities().empty()) {
     absl::StrAppend(&text, "    responsibilities: ", m.responsibilities(), "\n");
   }
-  if (m.has_start_time()) absl::StrAppend(&text, "    on the case since ", DayOf(m.start_time()), "\n");
+  if (m.has_start_time())
+    absl::StrAppend(&text, "    on the case since ", DayOf(m.start_time()), "\n");
   return text;
 }
 
@@ -991,8 +993,8 @@ absl::Status WhoIsWho(Invocation& invocation, const ParsedArgs& args) {
           get.set_name(h.organization());
           dir::Organization org;
           const bool ok = Call(invocation, &DirectoryStub::GetOrganization, get, &org).ok();
-          it = org_names.emplace(h.organization(), ok ? org.display_name() : h.organization())
-                   .first;
+          it =
+              org_names.emplace(h.organization(), ok ? org.display_name() : h.organization()).first;
         }
         absl::StrAppend(&line, " (", it->second, ")");
       }
@@ -1018,19 +1020,23 @@ void AddCaseCommands(CommandTable* table) {
   const std::string end_reasons = Words<reg::Assignment::EndReason>("END_REASON_");
   table->push_back(Command{
       .words = {"case", "create"},
-      .synopsis = "--number N --lead-agency ORG --program SLUG [--id ID] [--name DISPLAY] "
-                  "[--complexity low|moderate|high|very-high] [--docket D] [--state-number S] "
-                  "[--opened RFC3339] --child \"ID:Display Name:YYYY-MM-DD[:CUSTODY]\"... "
-                  "[--caregiver \"ID:Display Name:RELATIONSHIP:CHILD_ID[,CHILD_ID...][:PERSON]\"]...",
+      .synopsis =
+          "--number N --lead-agency ORG --program SLUG [--id ID] [--name DISPLAY] "
+          "[--complexity low|moderate|high|very-high] [--docket D] [--state-number S] "
+          "[--opened RFC3339] --child \"ID:Display Name:YYYY-MM-DD[:CUSTODY]\"... "
+          "[--caregiver \"ID:Display Name:RELATIONSHIP:CHILD_ID[,CHILD_ID...][:PERSON]\"]...",
       .summary = absl::StrCat(
           "Opens a case with its children and caregivers.\n"
-          "  --child \"leo:Leo Rivera:2017-04-09\" adds a child (ID is the subject id, used by\n"
-          "    --caregiver and `case assign --subject`); CUSTODY, optional, is one of ",
+          "  --child \"ID:Display Name:YYYY-MM-DD[:CUSTODY]\", e.g. "
+          "\"leo:Leo Rivera:2017-04-09:agency\":\n"
+          "    a child; ID is the subject id that --caregiver and `case assign --subject` use.\n"
+          "    CUSTODY: ",
           Words<reg::CaseSubject::Custody>("CUSTODY_"),
           " (agency: the lead agency holds custody).\n"
-          "  --caregiver \"fiona:Fiona Hale:foster-parent:leo:people/fiona\" adds an adult\n"
-          "    related to the child(ren) given by id; PERSON, optional, is their own SamePage\n"
-          "    account. RELATIONSHIP: ",
+          "  --caregiver \"ID:Display Name:RELATIONSHIP:CHILD_ID[,CHILD_ID...][:PERSON]\", e.g.\n"
+          "    \"fiona:Fiona Hale:foster-parent:leo:people/fiona\": an adult related to the\n"
+          "    children given by id; PERSON is their own SamePage account, if any.\n"
+          "    RELATIONSHIP: ",
           relationships,
           ".\n"
           "  Display names may not contain ':'."),

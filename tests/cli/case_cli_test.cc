@@ -165,12 +165,12 @@ class CaseCliTest : public ::testing::Test {
     person({"--id", "theo", "--name", "Theo Park", "--org", "harbor", "--title",
             "Licensed therapist", "--role", "therapist", "--contact", "phone:+1 555 0200"});
     person({"--id", "tess", "--name", "Tess Moore", "--org", "harbor", "--role", "therapist"});
-    person({"--id", "gail", "--name", "Gail Brooks", "--org", "galp", "--role",
-            "guardian-ad-litem", "--contact", "email:gail@example.org"});
+    person({"--id", "gail", "--name", "Gail Brooks", "--org", "galp", "--role", "guardian-ad-litem",
+            "--contact", "email:gail@example.org"});
     person({"--id", "fiona", "--name", "Fiona Hale", "--caregiver", "--contact",
             "mobile:+1 555 0300:preferred", "--contact", "address:12 Elm St"});
-    person({"--id", "bea", "--name", "Bea Rivera", "--caregiver", "--contact",
-            "phone:+1 555 0400"});
+    person(
+        {"--id", "bea", "--name", "Bea Rivera", "--caregiver", "--contact", "phone:+1 555 0400"});
 
     // The CLI has no flag for a contact point's visibility: the foster
     // home's address is hidden from the biological parent through the API.
@@ -198,12 +198,17 @@ class CaseCliTest : public ::testing::Test {
   // is outside her working hours.
   void SeedCase() {
     SeedDirectory();
-    Result created = MustRun({"case", "create", "--id", "rivera", "--number", "2026-0042",
-                              "--lead-agency", "sunrise", "--program", "foster-care", "--name",
-                              "Rivera family", "--complexity", "high", "--docket", "DP-26-117",
-                              "--child", "leo:Leo Rivera:2017-04-09:agency", "--caregiver",
-                              "fiona:Fiona Hale:foster-parent:leo:people/fiona", "--caregiver",
-                              "bea:Bea Rivera:biological-parent:leo:bea"});
+    Result created = MustRun({"case",          "create",
+                              "--id",          "rivera",
+                              "--number",      "2026-0042",
+                              "--lead-agency", "sunrise",
+                              "--program",     "foster-care",
+                              "--name",        "Rivera family",
+                              "--complexity",  "high",
+                              "--docket",      "DP-26-117",
+                              "--child",       "leo:Leo Rivera:2017-04-09:agency",
+                              "--caregiver",   "fiona:Fiona Hale:foster-parent:leo:people/fiona",
+                              "--caregiver",   "bea:Bea Rivera:biological-parent:leo:bea"});
     EXPECT_THAT(created.out, AllOf(HasSubstr("cases/rivera  Rivera family"),
                                    HasSubstr("Leo Rivera  (child, born 2017-04-09)"),
                                    HasSubstr("foster parent of Leo Rivera"),
@@ -217,8 +222,8 @@ class CaseCliTest : public ::testing::Test {
              "Case plan, home visits, court reports"});
     MustRun({"case", "assign", "rivera", "--role", "case-supervisor", "--person", "sam"});
     MustRun({"case", "assign", "rivera", "--role", "guardian-ad-litem", "--person", "gail"});
-    MustRun({"case", "assign", "rivera", "--role", "foster-parent", "--subject", "fiona",
-             "--primary"});
+    MustRun(
+        {"case", "assign", "rivera", "--role", "foster-parent", "--subject", "fiona", "--primary"});
     MustRun({"case", "assign", "rivera", "--role", "biological-parent", "--subject", "bea"});
     // The DCM adds the therapist.
     MustRun({"case", "assign", "rivera", "--role", "therapist", "--person", "theo", "--id",
@@ -280,8 +285,7 @@ TEST_F(CaseCliTest, WhoIsWhoForANewlyAssignedTherapist) {
   // The biological mother does not see the foster home's address, and is
   // told that it is withheld.
   Result mom = MustRun({"who-is-who", "cases/rivera"}, {"--as", "people/bea"});
-  EXPECT_THAT(mom.out, AllOf(Not(HasSubstr("12 Elm St")),
-                             HasSubstr("    (home address withheld: "),
+  EXPECT_THAT(mom.out, AllOf(Not(HasSubstr("12 Elm St")), HasSubstr("    (home address withheld: "),
                              HasSubstr("biological-parent")));
 
   // --json prints the response message.
@@ -349,8 +353,8 @@ TEST_F(CaseCliTest, ShowListHistoryAndCaseload) {
                                HasSubstr("foster-parent  Foster parent  (family)")));
 
   // Closing ends the team's assignments.
-  Result closed = MustRun(
-      {"case", "close", "rivera", "--reason", "reunification", "--end-assignments"});
+  Result closed =
+      MustRun({"case", "close", "rivera", "--reason", "reunification", "--end-assignments"});
   EXPECT_THAT(closed.out, AllOf(HasSubstr("closed:"), HasSubstr("\"reunification\"")));
   EXPECT_THAT(MustRun({"case", "history", "rivera"}).out,
               AllOf(HasSubstr("0 current"), HasSubstr("ended: case-closed")));
@@ -369,8 +373,7 @@ TEST_F(CaseCliTest, DepartureWithoutSuccessorShowsAVacancy) {
     if (!vacant) absl::SleepFor(absl::Milliseconds(100));
   }
   ASSERT_TRUE(vacant);
-  EXPECT_THAT(MustRun({"case", "show", "rivera"}).out,
-              HasSubstr("investigator vacant since "));
+  EXPECT_THAT(MustRun({"case", "show", "rivera"}).out, HasSubstr("investigator vacant since "));
   EXPECT_THAT(MustRun({"case", "list", "--needs-reassignment"}).out,
               AllOf(HasSubstr("cases/rivera"), HasSubstr("[needs reassignment]")));
   Result who = MustRun({"who-is-who", "rivera"}, {"--as", "people/theo"});
@@ -381,8 +384,8 @@ TEST_F(CaseCliTest, DepartureWithoutSuccessorShowsAVacancy) {
               HasSubstr("; interim contact: Sam Lee (email sam@example.org)"));
   EXPECT_THAT(who.out.substr(At(who.out, "\nPreviously on this case\n")),
               AllOf(HasSubstr("Child protective investigator: Ivan Novak (Sunrise Family "
-                                    "Services), "),
-                          HasSubstr(", departure\n")));
+                              "Services), "),
+                    HasSubstr(", departure\n")));
 }
 
 TEST_F(CaseCliTest, BadInputAndStrangers) {
@@ -391,7 +394,8 @@ TEST_F(CaseCliTest, BadInputAndStrangers) {
   Result no_child = Run({"case", "create", "--number", "2026-0099", "--lead-agency", "sunrise",
                          "--program", "in-home-safety"});
   EXPECT_EQ(no_child.exit_code, 1) << no_child;
-  EXPECT_THAT(no_child.err, AllOf(HasSubstr("samepage: INVALID_ARGUMENT: "), HasSubstr("subjects")));
+  EXPECT_THAT(no_child.err,
+              AllOf(HasSubstr("samepage: INVALID_ARGUMENT: "), HasSubstr("subjects")));
   EXPECT_TRUE(no_child.out.empty()) << no_child;
 
   Result unknown_role = Run({"case", "assign", "rivera", "--role", "wizard", "--person", "sam"});
@@ -404,17 +408,17 @@ TEST_F(CaseCliTest, BadInputAndStrangers) {
   EXPECT_THAT(missing.err, HasSubstr("samepage: NOT_FOUND: "));
 
   // Usage errors: exit 2, naming the flag.
-  Result bad_relationship = Run({"case", "create", "--number", "1", "--lead-agency", "sunrise",
-                                 "--program", "foster-care", "--child", "leo:Leo:2017-04-09",
-                                 "--caregiver", "x:X Y:neighbour:leo"});
+  Result bad_relationship =
+      Run({"case", "create", "--number", "1", "--lead-agency", "sunrise", "--program",
+           "foster-care", "--child", "leo:Leo:2017-04-09", "--caregiver", "x:X Y:neighbour:leo"});
   EXPECT_EQ(bad_relationship.exit_code, 2) << bad_relationship;
   EXPECT_THAT(bad_relationship.err, AllOf(HasSubstr("--caregiver"), HasSubstr("foster-parent")));
-  Result bad_date = Run({"case", "create", "--number", "1", "--lead-agency", "sunrise",
-                         "--program", "foster-care", "--child", "leo:Leo:April 2017"});
+  Result bad_date = Run({"case", "create", "--number", "1", "--lead-agency", "sunrise", "--program",
+                         "foster-care", "--child", "leo:Leo:April 2017"});
   EXPECT_EQ(bad_date.exit_code, 2) << bad_date;
   EXPECT_THAT(bad_date.err, HasSubstr("--child"));
-  Result both = Run({"case", "assign", "rivera", "--role", "therapist", "--person", "tess",
-                     "--subject", "bea"});
+  Result both = Run(
+      {"case", "assign", "rivera", "--role", "therapist", "--person", "tess", "--subject", "bea"});
   EXPECT_EQ(both.exit_code, 2) << both;
   Result bad_reason = Run({"case", "end", "rivera/theo-ther", "--reason", "bored"});
   EXPECT_EQ(bad_reason.exit_code, 2) << bad_reason;
