@@ -15,7 +15,7 @@
 #include "common/events/event_consumer.h"
 #include "common/rpc/peers.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
-#include "samepage/sharing/v1/sharing_service.grpc.pb.h"
+#include "server/ticker.h"
 #include "services/directory/directory.h"
 #include "services/directory/directory_service.h"
 #include "services/directory/directory_store.h"
@@ -24,6 +24,11 @@
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/registry_store.h"
+#include "services/sharing/decision_point.h"
+#include "services/sharing/information_requests.h"
+#include "services/sharing/peers.h"
+#include "services/sharing/sharing_events.h"
+#include "services/sharing/sharing_service.h"
 
 namespace samepage::server {
 
@@ -46,6 +51,13 @@ struct ServerHost::Parts {
   std::unique_ptr<storage::Store> registry_store;
   std::unique_ptr<registry::DirectoryClient> registry_directory;
   std::unique_ptr<registry::Registry> registry;
+  std::unique_ptr<storage::Store> sharing_store;
+  std::unique_ptr<sharing::GrpcPeers> sharing_peers;
+  std::unique_ptr<sharing::DecisionPoint> decisions;
+  std::unique_ptr<sharing::InformationRequests> requests;
+  // Declared after what it drives, so that it stops first.
+  std::unique_ptr<Ticker> ticker;
+
   // The registry's reactions to directory events (projection, handoff).
   std::unique_ptr<events::EventConsumer<directory::v1::WatchEventsResponse>> directory_events;
 
@@ -145,7 +157,15 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     return absl::InvalidArgumentError(
         "--peer registry=HOST:PORT: the directory's WhoIsWho needs the registry");
   }
-  if (Hosts(options, "registry") && p.service_tokens == nullptr) {
+  if (Hosts(options, "sharing")) {
+    for (const char* needed : {"registry", "directory"}) {
+      if (!Hosts(options, needed) && options.peers.count(needed) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--peer ", needed, "=HOST:PORT: the sharing service needs the ", needed));
+      }
+    }
+  }
+  if ((Hosts(options, "registry") || Hosts(options, "sharing")) && p.service_tokens == nullptr) {
     return absl::InvalidArgumentError(
         "--service_token_file: the registry follows the directory's events and needs a token "
         "with scope samepage.service (or run with --dev)");
@@ -187,7 +207,18 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     serving.push_back("samepage.caseplan.v1.CasePlans");
   }
   if (Hosts(options, "sharing")) {
-    p.services.push_back(std::make_unique<sharing::v1::Sharing::CallbackService>());
+    ASSIGN_OR_RETURN(p.sharing_store,
+                     OpenStore(options, "sharing", sharing::SharingColumnFamilies()));
+    p.sharing_peers = std::make_unique<sharing::GrpcPeers>(&p.peers, p.service_tokens.get());
+    p.decisions = std::make_unique<sharing::DecisionPoint>(p.sharing_store.get(), p.clock,
+                                                           p.sharing_peers.get());
+    RETURN_IF_ERROR(p.decisions->Init());
+    p.requests = std::make_unique<sharing::InformationRequests>(
+        p.sharing_store.get(), p.clock, p.sharing_peers.get(),
+        sharing::InformationRequests::Options{.minimum_lead_time =
+                                                  options.request_minimum_lead_time});
+    p.services.push_back(std::make_unique<sharing::SharingService>(
+        p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get()));
     serving.push_back("samepage.sharing.v1.Sharing");
   }
   for (auto& service : p.services) builder.RegisterService(service.get());
@@ -224,6 +255,15 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     RETURN_IF_ERROR(p.directory_events->Start());
   }
 
+  if (p.decisions != nullptr) {
+    // Errors are retried on the next tick; a peer being down is one.
+    Parts* parts = &p;
+    p.ticker = std::make_unique<Ticker>(options.tick_interval, [parts] {
+      parts->decisions->Tick().IgnoreError();
+      parts->requests->Tick().IgnoreError();
+    });
+  }
+
   grpc::HealthCheckServiceInterface* health = host->server_->GetHealthCheckService();
   if (health != nullptr) {
     for (const std::string& name : serving) health->SetServingStatus(name, true);
@@ -236,10 +276,12 @@ int64_t ServerHost::DirectoryEventsHandled() const {
 }
 
 void ServerHost::Shutdown(absl::Duration grace) {
+  parts_->ticker.reset();
   if (parts_->directory_events != nullptr) parts_->directory_events->Stop();
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  for (storage::Store* store : {parts_->directory_store.get(), parts_->registry_store.get()}) {
+  for (storage::Store* store : {parts_->directory_store.get(), parts_->registry_store.get(),
+                                parts_->sharing_store.get()}) {
     if (store != nullptr) store->BeginClose();
   }
   server_->Shutdown(std::chrono::system_clock::now() +

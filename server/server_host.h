@@ -39,6 +39,11 @@ struct ServerOptions {
   // Production: the token this server's services present to their peers
   // (event consumers act on nobody's behalf). Development mode mints one.
   std::string service_token;
+  // How often deadlines are checked against the clock (overdue requests,
+  // expiring consents).
+  absl::Duration tick_interval = absl::Seconds(1);
+  // The shortest notice a request for information may give, unless urgent.
+  absl::Duration request_minimum_lead_time = absl::Hours(24);
   // Time source; null means the system clock.
   const Clock* clock = nullptr;
 };

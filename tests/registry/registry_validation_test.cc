@@ -209,6 +209,11 @@ TEST_F(RegistryValidationTest, ReadsAndLists) {
   ExpectRefused("ListCaseRoles",
                 [&] { return registry_->ListCaseRoles(Ctx(admin_).get(), roles, &role_list); },
                 grpc::StatusCode::INVALID_ARGUMENT, "page_size");
+  dir::WhoIsWhoRequest who;
+  who.set_case_("case-1");
+  dir::WhoIsWhoResponse roster;
+  ExpectRefused("WhoIsWho", [&] { return directory_->WhoIsWho(Ctx(admin_).get(), who, &roster); },
+                grpc::StatusCode::INVALID_ARGUMENT, "case");
   reg::CheckCaseAccessRequest check;
   check.set_case_("case-1");
   reg::CheckCaseAccessResponse access;

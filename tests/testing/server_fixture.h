@@ -25,8 +25,12 @@ class ServerFixture {
                          const Clock* clock = nullptr)
       : services_(std::move(services)), clock_(clock) {}
 
+  // Settings to adjust before Start(); address, data folder, services,
+  // clock and development mode are the fixture's.
+  server::ServerOptions& options() { return options_; }
+
   absl::Status Start() {
-    server::ServerOptions options;
+    server::ServerOptions options = options_;
     options.listen_address = "127.0.0.1:0";
     options.data_dir = dir_.path();
     options.services = services_;
@@ -74,6 +78,7 @@ class ServerFixture {
 
  private:
   TempDir dir_;
+  server::ServerOptions options_;
   std::vector<std::string> services_;
   const Clock* clock_;
   std::unique_ptr<server::ServerHost> host_;

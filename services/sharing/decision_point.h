@@ -1,0 +1,78 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock/clock.h"
+#include "common/identity/caller.h"
+#include "common/storage/store.h"
+#include "samepage/sharing/v1/sharing_service.pb.h"
+#include "services/sharing/peers.h"
+
+namespace samepage::sharing {
+
+namespace v1 = ::samepage::sharing::v1;
+
+// The single decision point for sensitive information: the category
+// catalog, consent directives, court orders, access decisions with their
+// basis and obligations, and the accounting of disclosures. Knows nothing
+// of gRPC; reaches the registry and directory through `Peers`.
+class DecisionPoint {
+ public:
+  // The column families this part keeps in the sharing database.
+  static std::vector<std::string> ColumnFamilies();
+
+  DecisionPoint(storage::Store* store, const Clock* clock, Peers* peers);
+
+  // Seeds the built-in categories on first start.
+  absl::Status Init();
+
+  absl::StatusOr<v1::Category> CreateCategory(const identity::Caller& caller,
+                                              const v1::CreateCategoryRequest& req);
+  absl::StatusOr<v1::Category> GetCategory(const identity::Caller& caller,
+                                           const v1::GetCategoryRequest& req);
+  absl::StatusOr<v1::ListCategoriesResponse> ListCategories(const identity::Caller& caller,
+                                                            const v1::ListCategoriesRequest& req);
+
+  absl::StatusOr<v1::ConsentDirective> CreateConsent(const identity::Caller& caller,
+                                                     const v1::CreateConsentRequest& req);
+  absl::StatusOr<v1::ConsentDirective> GetConsent(const identity::Caller& caller,
+                                                  const v1::GetConsentRequest& req);
+  absl::StatusOr<v1::ListConsentsResponse> ListConsents(const identity::Caller& caller,
+                                                        const v1::ListConsentsRequest& req);
+  absl::StatusOr<v1::ConsentDirective> RevokeConsent(const identity::Caller& caller,
+                                                     const v1::RevokeConsentRequest& req);
+
+  absl::StatusOr<v1::CourtOrder> CreateCourtOrder(const identity::Caller& caller,
+                                                  const v1::CreateCourtOrderRequest& req);
+  absl::StatusOr<v1::CourtOrder> GetCourtOrder(const identity::Caller& caller,
+                                               const v1::GetCourtOrderRequest& req);
+  absl::StatusOr<v1::ListCourtOrdersResponse> ListCourtOrders(
+      const identity::Caller& caller, const v1::ListCourtOrdersRequest& req);
+
+  absl::StatusOr<v1::CheckAccessResponse> CheckAccess(const identity::Caller& caller,
+                                                      const v1::CheckAccessRequest& req);
+  absl::StatusOr<v1::BatchCheckAccessResponse> BatchCheckAccess(
+      const identity::Caller& caller, const v1::BatchCheckAccessRequest& req);
+
+  absl::StatusOr<v1::Disclosure> RecordDisclosure(const identity::Caller& caller,
+                                                  const v1::RecordDisclosureRequest& req);
+  absl::StatusOr<v1::Disclosure> GetDisclosure(const identity::Caller& caller,
+                                               const v1::GetDisclosureRequest& req);
+  absl::StatusOr<v1::ListDisclosuresResponse> ListDisclosures(
+      const identity::Caller& caller, const v1::ListDisclosuresRequest& req);
+
+  // Called periodically by the server with its own clock: emits the
+  // expiry events of consents and court orders whose time has come (once
+  // each). Decisions never depend on it having run: they compare with the
+  // clock themselves.
+  absl::Status Tick();
+
+ private:
+  storage::Store* store_;
+  const Clock* clock_;
+  Peers* peers_;
+};
+
+}  // namespace samepage::sharing
