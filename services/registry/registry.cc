@@ -457,36 +457,41 @@ absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
   const ReadView& view = *snapshot;
   absl::Time now = clock_->Now();
   v1::ListCasesResponse response;
-  std::string resume;
+  // A page ends after the last key it consumed, and only between cases (the
+  // person index has one entry per assignment). At most kScanBudget cases
+  // are looked at per call; a partial page then carries a token.
+  constexpr int kScanBudget = 2000;
+  std::string resume, last_key, last_case;
   int scanned = 0;
   absl::Status error = absl::OkStatus();
-  std::string last_case;
   auto consider = [&](absl::string_view key, const v1::Case& c) {
-    if (response.cases_size() == size || ++scanned > 2000) {
-      resume = std::string(key);
+    if (c.name() == last_case) {
+      last_key = std::string(key);
+      return true;
+    }
+    if (response.cases_size() == size || scanned == kScanBudget) {
+      resume = last_key;
       return false;
     }
-    // A person index has one entry per assignment: one result per case.
-    if (c.name() == last_case) return true;
+    ++scanned;
     last_case = c.name();
+    last_key = std::string(key);
     bool match = (req.state() == v1::Case::STATE_UNSPECIFIED || c.state() == req.state()) &&
                  (req.case_number().empty() || c.case_number() == req.case_number()) &&
                  (!req.needs_reassignment() || c.needs_reassignment());
-    if (match) {
-      absl::StatusOr<std::vector<v1::Assignment>> team = data_.CaseAssignments(view, IdOf(c.name()));
-      if (!team.ok()) {
-        error = team.status();
-        return false;
-      }
-      absl::StatusOr<CaseAccess> access =
-          DecideCaseAccess(view, data_, c, *team, caller.PersonName(), caller.platform_admin,
-                           caller.service, now);
-      if (!access.ok()) {
-        error = access.status();
-        return false;
-      }
-      if (access->allowed) *response.add_cases() = c;
+    if (!match) return true;
+    absl::StatusOr<std::vector<v1::Assignment>> team = data_.CaseAssignments(view, IdOf(c.name()));
+    if (!team.ok()) {
+      error = team.status();
+      return false;
     }
+    absl::StatusOr<CaseAccess> access = DecideCaseAccess(
+        view, data_, c, *team, caller.PersonName(), caller.platform_admin, caller.service, now);
+    if (!access.ok()) {
+      error = access.status();
+      return false;
+    }
+    if (access->allowed) *response.add_cases() = c;
     return true;
   };
   if (!person_id.empty()) {
@@ -937,17 +942,23 @@ absl::StatusOr<v1::ListCaseloadResponse> Registry::ListCaseload(const Caller& ca
   }
   absl::Time now = clock_->Now();
   v1::ListCaseloadResponse response;
-  std::string resume, last_key;
-  int total = 0;
+  // A caseload is tens of cases: walk all of it (boundedly) to count
+  // total_size, and fill the page with the cases after `after`. The index is
+  // ordered by case, so a case's assignments are together and a page ends
+  // between cases.
+  constexpr int kMaxAssignments = 10000;
+  int read = 0, total = 0;
+  std::string resume, last_key, current_case;
   v1::CaseloadEntry* entry = nullptr;
   absl::Status error = absl::OkStatus();
-  // Entries are grouped by case (the index is ordered by case); a page ends
-  // only between cases.
   RETURN_IF_ERROR(data_.ScanPersonAssignments(
-      view, person_id, after, [&](absl::string_view key, const v1::Assignment& a) {
+      view, person_id, "", [&](absl::string_view key, const v1::Assignment& a) {
+        if (++read > kMaxAssignments) return false;
         if (!IsCurrent(a, now)) return true;
         std::string case_name = a.name().substr(0, a.name().find("/assignments/"));
-        if (entry == nullptr || entry->case_() != case_name) {
+        if (case_name != current_case) {
+          current_case = case_name;
+          entry = nullptr;
           absl::StatusOr<std::optional<v1::Case>> c = data_.GetCase(view, IdOf(case_name));
           if (!c.ok() || !c->has_value()) {
             error = c.ok() ? absl::DataLossError("assignment of a missing case") : c.status();
@@ -955,9 +966,10 @@ absl::StatusOr<v1::ListCaseloadResponse> Registry::ListCaseload(const Caller& ca
           }
           if ((*c)->state() != v1::Case::STATE_OPEN) return true;
           ++total;
+          if (!after.empty() && key <= after) return true;  // an earlier page
           if (response.entries_size() == size) {
             if (resume.empty()) resume = last_key;
-            return total < 10000;  // count on, boundedly, for total_size
+            return true;
           }
           entry = response.add_entries();
           entry->set_case_(case_name);
@@ -969,7 +981,7 @@ absl::StatusOr<v1::ListCaseloadResponse> Registry::ListCaseload(const Caller& ca
           entry->set_needs_reassignment((*c)->needs_reassignment());
           *entry->mutable_start_time() = a.start_time();
         }
-        if (!resume.empty()) return true;
+        if (entry == nullptr) return true;
         entry->add_case_roles(a.case_role());
         entry->add_assignments(a.name());
         entry->set_primary(entry->primary() || a.primary());

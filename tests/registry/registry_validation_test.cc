@@ -1,6 +1,7 @@
 // Every registry RPC refuses bad input with a status naming the field, and
 // changes nothing when it does.
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -352,6 +353,54 @@ TEST_F(RegistryValidationTest, ClosedCasesAreReadOnlyAndKeepTheirHistory) {
   ASSERT_EQ(assignments.assignments_size(), 1);
   EXPECT_EQ(assignments.assignments(0).state(), reg::Assignment::STATE_ENDED);
   EXPECT_EQ(assignments.assignments(0).end_reason(), reg::Assignment::END_REASON_CASE_CLOSED);
+}
+
+TEST_F(RegistryValidationTest, ListsPageWithoutLosingOrRepeating) {
+  // Dana holds two roles on each of six cases.
+  for (int i = 2; i <= 7; ++i) {
+    reg::CreateCaseRequest req = ValidCase();
+    req.set_case_id("case-" + std::to_string(i));
+    req.mutable_case_()->set_case_number("N-" + std::to_string(i));
+    reg::Case c;
+    ASSERT_TRUE(registry_->CreateCase(Ctx(admin_).get(), req, &c).ok());
+    for (const char* role : {"dependency-case-manager", "investigator"}) {
+      reg::CreateAssignmentRequest assign;
+      assign.set_parent(c.name());
+      assign.mutable_assignment()->set_person("people/dana");
+      assign.mutable_assignment()->set_case_role(role);
+      reg::Assignment a;
+      ASSERT_TRUE(registry_->CreateAssignment(Ctx(admin_).get(), assign, &a).ok());
+    }
+  }
+  std::vector<std::string> seen;
+  reg::ListCasesRequest list;
+  list.set_person("people/dana");
+  list.set_page_size(2);
+  for (int page = 0; page < 10; ++page) {
+    reg::ListCasesResponse resp;
+    ASSERT_TRUE(registry_->ListCases(Ctx(server_.Token("people/dana")).get(), list, &resp).ok());
+    for (const auto& c : resp.cases()) seen.push_back(c.name());
+    if (resp.next_page_token().empty()) break;
+    list.set_page_token(resp.next_page_token());
+  }
+  std::vector<std::string> sorted = seen;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end()) << "a case repeated";
+  EXPECT_EQ(seen.size(), 7u);  // case-1 and the six new ones
+
+  std::vector<std::string> caseload;
+  reg::ListCaseloadRequest load;
+  load.set_person("people/dana");
+  load.set_page_size(3);
+  for (int page = 0; page < 10; ++page) {
+    reg::ListCaseloadResponse resp;
+    ASSERT_TRUE(registry_->ListCaseload(Ctx(server_.Token("people/dana")).get(), load, &resp).ok());
+    EXPECT_EQ(resp.total_size(), 7);
+    for (const auto& e : resp.entries()) caseload.push_back(e.case_());
+    if (resp.next_page_token().empty()) break;
+    load.set_page_token(resp.next_page_token());
+  }
+  EXPECT_EQ(caseload.size(), 7u);
 }
 
 }  // namespace
