@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,8 @@
 #include "common/identity/caller.h"
 #include "common/storage/store.h"
 #include "samepage/sharing/v1/sharing_service.pb.h"
+#include "services/sharing/consent_validation.h"
+#include "services/sharing/decision_store.h"
 #include "services/sharing/peers.h"
 
 namespace samepage::sharing {
@@ -70,9 +73,31 @@ class DecisionPoint {
   absl::Status Tick();
 
  private:
+  struct CheckItem;
+
+  absl::StatusOr<Catalog> LoadCatalog(const storage::ReadView& view) const;
+  // OK when the caller is a service, a platform administrator, or allowed
+  // on the case by the registry (team member, supervisor of one, lead
+  // agency administrator); PERMISSION_DENIED otherwise.
+  absl::Status RequireOnCase(const identity::Caller& caller, const std::string& case_name);
+  v1::Event NewEvent(const std::string& actor, v1::Event::Type type,
+                     const std::string& resource) const;
+  v1::ConsentDirective Present(v1::ConsentDirective c) const;
+  v1::CourtOrder Present(v1::CourtOrder o) const;
+  // Numbers, chains and stores a disclosure with its event; `head` is the
+  // newest entry so far (updated).
+  v1::Disclosure AppendDisclosure(storage::Batch& batch, v1::Disclosure d,
+                                  std::optional<v1::Disclosure>& head) const;
+  // Validates, authorises and decides checks (a batch, or one with an
+  // empty `prefix`), recording permitted sensitive disclosures when asked.
+  absl::StatusOr<v1::BatchCheckAccessResponse> DecideChecks(
+      const identity::Caller& caller,
+      const google::protobuf::RepeatedPtrField<v1::CheckAccessRequest>& requests, bool batch);
+
   storage::Store* store_;
   const Clock* clock_;
   Peers* peers_;
+  DecisionStore data_;
 };
 
 }  // namespace samepage::sharing
