@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "common/storage/store.h"
 #include "samepage/sharing/v1/sharing_service.pb.h"
 #include "services/sharing/peers.h"
+#include "services/sharing/request_store.h"
 
 namespace samepage::sharing {
 
@@ -50,10 +52,46 @@ class InformationRequests {
   absl::Status Tick();
 
  private:
+  // Who may move a request to its next state.
+  enum class Movers { kRecipients, kRecipientsAndEscalation, kRecipientsEscalationAndServices };
+  // Checks the state and changes the record; an error leaves it untouched.
+  using Change = std::function<absl::Status(v1::InformationRequest&)>;
+
+  // The caller may ask on this case: a current team member (or a platform
+  // administrator), on an open case.
+  absl::Status CheckMayAsk(const identity::Caller& caller, const std::string& case_name);
+  // The people a new request waits on: the person (on the team), or the
+  // current holders of the case role.
+  absl::StatusOr<std::vector<std::string>> ResolveRecipients(const std::string& case_name,
+                                                             const v1::Party& recipient);
+  // The caller may read the request: a party to it, or the case's
+  // supervisors and administrators.
+  absl::Status CheckMayRead(const identity::Caller& caller, const v1::InformationRequest& r);
+  // Others than `person` see their lists: their supervisor, an administrator
+  // of their organisation, platform administrators and services.
+  absl::Status CheckMaySeeListsOf(const identity::Caller& caller, const std::string& person);
+
+  // Loads request `id`, checks the mover and the etag, applies `change`,
+  // and writes it with an event of `type`, in one transaction.
+  absl::StatusOr<v1::InformationRequest> Move(const identity::Caller& caller,
+                                              const std::string& id, const std::string& etag,
+                                              Movers movers, v1::Event::Type type,
+                                              const Change& change);
+  // Writes the record (indexes moved from `previous`) and its event.
+  void WriteChange(storage::Batch& batch, v1::InformationRequest& r,
+                   const v1::InformationRequest* previous, v1::Event::Type type,
+                   const std::string& actor);
+
+  // The two deadline steps of Tick, each checked and written in one
+  // transaction so that it happens once.
+  absl::Status MarkOverdue(const std::string& id);
+  absl::Status Escalate(const std::string& id);
+
   storage::Store* store_;
   const Clock* clock_;
   Peers* peers_;
   Options options_;
+  RequestStore data_;
 };
 
 }  // namespace samepage::sharing
