@@ -16,6 +16,11 @@
 #include "common/rpc/peers.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "server/ticker.h"
+#include "services/caseplan/caseplan_events.h"
+#include "services/caseplan/caseplan_service.h"
+#include "services/caseplan/notes.h"
+#include "services/caseplan/peers.h"
+#include "services/caseplan/plans.h"
 #include "services/directory/directory.h"
 #include "services/directory/directory_service.h"
 #include "services/directory/directory_store.h"
@@ -51,6 +56,10 @@ struct ServerHost::Parts {
   std::unique_ptr<storage::Store> registry_store;
   std::unique_ptr<registry::DirectoryClient> registry_directory;
   std::unique_ptr<registry::Registry> registry;
+  std::unique_ptr<storage::Store> caseplan_store;
+  std::unique_ptr<caseplan::GrpcPeers> caseplan_peers;
+  std::unique_ptr<caseplan::Plans> plans;
+  std::unique_ptr<caseplan::Notes> notes;
   std::unique_ptr<storage::Store> sharing_store;
   std::unique_ptr<sharing::GrpcPeers> sharing_peers;
   std::unique_ptr<sharing::DecisionPoint> decisions;
@@ -165,7 +174,16 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
       }
     }
   }
-  if ((Hosts(options, "registry") || Hosts(options, "sharing")) && p.service_tokens == nullptr) {
+  if (Hosts(options, "caseplan")) {
+    for (const char* needed : {"registry", "directory"}) {
+      if (!Hosts(options, needed) && options.peers.count(needed) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--peer ", needed, "=HOST:PORT: the caseplan service needs the ", needed));
+      }
+    }
+  }
+  if ((Hosts(options, "registry") || Hosts(options, "sharing") || Hosts(options, "caseplan")) &&
+      p.service_tokens == nullptr) {
     return absl::InvalidArgumentError(
         "--service_token_file: the registry follows the directory's events and needs a token "
         "with scope samepage.service (or run with --dev)");
@@ -203,7 +221,14 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     serving.push_back("samepage.registry.v1.CaseRegistry");
   }
   if (Hosts(options, "caseplan")) {
-    p.services.push_back(std::make_unique<caseplan::v1::CasePlans::CallbackService>());
+    ASSIGN_OR_RETURN(p.caseplan_store,
+                     OpenStore(options, "caseplan", caseplan::CasePlanColumnFamilies()));
+    p.caseplan_peers = std::make_unique<caseplan::GrpcPeers>(&p.peers, p.service_tokens.get());
+    p.plans = std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock,
+                                                p.caseplan_peers.get());
+    p.notes = std::make_unique<caseplan::Notes>();
+    p.services.push_back(std::make_unique<caseplan::CasePlanService>(
+        p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get()));
     serving.push_back("samepage.caseplan.v1.CasePlans");
   }
   if (Hosts(options, "sharing")) {
@@ -255,12 +280,15 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     RETURN_IF_ERROR(p.directory_events->Start());
   }
 
-  if (p.decisions != nullptr) {
+  if (p.decisions != nullptr || p.plans != nullptr) {
     // Errors are retried on the next tick; a peer being down is one.
     Parts* parts = &p;
     p.ticker = std::make_unique<Ticker>(options.tick_interval, [parts] {
-      parts->decisions->Tick().IgnoreError();
-      parts->requests->Tick().IgnoreError();
+      if (parts->decisions != nullptr) {
+        parts->decisions->Tick().IgnoreError();
+        parts->requests->Tick().IgnoreError();
+      }
+      if (parts->plans != nullptr) parts->plans->Tick().IgnoreError();
     });
   }
 
@@ -281,7 +309,7 @@ void ServerHost::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   for (storage::Store* store : {parts_->directory_store.get(), parts_->registry_store.get(),
-                                parts_->sharing_store.get()}) {
+                                parts_->caseplan_store.get(), parts_->sharing_store.get()}) {
     if (store != nullptr) store->BeginClose();
   }
   server_->Shutdown(std::chrono::system_clock::now() +

@@ -1,0 +1,24 @@
+#include "services/caseplan/caseplan_events.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/caseplan/plan_store.h"
+
+namespace samepage::caseplan {
+
+std::vector<std::string> CasePlanColumnFamilies() { return PlanStore::ColumnFamilies(); }
+
+int64_t AppendEvent(storage::Batch& batch, const v1::Event& event) {
+  return batch.AppendEvent(event.SerializeAsString());
+}
+
+absl::StatusOr<v1::WatchEventsResponse> DecodeEvent(int64_t revision, absl::string_view payload) {
+  v1::WatchEventsResponse response;
+  if (!response.mutable_event()->ParseFromArray(payload.data(),
+                                                static_cast<int>(payload.size()))) {
+    return absl::DataLossError(absl::StrCat("event ", revision, ": stored event is corrupt"));
+  }
+  response.mutable_event()->set_revision(revision);
+  return response;
+}
+
+}  // namespace samepage::caseplan

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/rpc/peers.h"
+#include "samepage/directory/v1/directory_service.pb.h"
+#include "samepage/registry/v1/registry_service.pb.h"
+
+namespace samepage::caseplan {
+
+// What the case-plan service needs from the case registry and the
+// directory. It calls as a SamePage service (its own token, scope
+// samepage.service) and names the person it asks about.
+class Peers {
+ public:
+  virtual ~Peers() = default;
+  // Whether `person` may see `case_name`, on what basis, and their current
+  // case roles. NOT_FOUND for an unknown case.
+  virtual absl::StatusOr<registry::v1::CheckCaseAccessResponse> CaseAccess(
+      const std::string& case_name, const std::string& person) = 0;
+  // The case record (program, open time, state).
+  virtual absl::StatusOr<registry::v1::Case> GetCase(const std::string& case_name) = 0;
+  // The case's current assignments: the team.
+  virtual absl::StatusOr<std::vector<registry::v1::Assignment>> CurrentAssignments(
+      const std::string& case_name) = 0;
+  // A case role of the catalog (`{case_role}` id), to tell professional
+  // roles from family ones.
+  virtual absl::StatusOr<registry::v1::CaseRole> GetCaseRole(const std::string& role_id) = 0;
+  // A directory person (for their supervisor).
+  virtual absl::StatusOr<directory::v1::Person> GetPerson(const std::string& name) = 0;
+};
+
+// Peers over gRPC through the server's peer channels.
+class GrpcPeers final : public Peers {
+ public:
+  GrpcPeers(rpc::PeerChannels* channels, rpc::TokenSource* tokens)
+      : channels_(channels), tokens_(tokens) {}
+
+  absl::StatusOr<registry::v1::CheckCaseAccessResponse> CaseAccess(
+      const std::string& case_name, const std::string& person) override;
+  absl::StatusOr<registry::v1::Case> GetCase(const std::string& case_name) override;
+  absl::StatusOr<std::vector<registry::v1::Assignment>> CurrentAssignments(
+      const std::string& case_name) override;
+  absl::StatusOr<registry::v1::CaseRole> GetCaseRole(const std::string& role_id) override;
+  absl::StatusOr<directory::v1::Person> GetPerson(const std::string& name) override;
+
+ private:
+  rpc::PeerChannels* channels_;
+  rpc::TokenSource* tokens_;
+};
+
+}  // namespace samepage::caseplan
