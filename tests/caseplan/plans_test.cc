@@ -638,8 +638,9 @@ TEST_F(PlansTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
   cp::Plan plan = MustGetPlan(dana);
   EXPECT_EQ(plan.current_version_number(), 1);
   EXPECT_EQ(plan.etag(), v1.etag());
-  EXPECT_EQ(Acks(dana).members_size(), 4);
-  for (const auto& m : Acks(dana).members()) EXPECT_FALSE(m.acknowledged());
+  cp::ListPlanAcknowledgementsResponse acks = Acks(dana);
+  EXPECT_EQ(acks.members_size(), 4);
+  for (const auto& m : acks.members()) EXPECT_FALSE(m.acknowledged());
 }
 
 TEST_F(PlansTest, RestartKeepsEveryAcknowledgedWrite) {
