@@ -55,9 +55,9 @@ bool AwaitsEscalation(const v1::InformationRequest& r) {
 }
 
 absl::Status NotOnTeam(const std::string& case_name) {
-  return absl::PermissionDeniedError(absl::StrCat(
-      "information_request.case: only current members of the team of ", case_name,
-      " may ask for information on it"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("information_request.case: only current members of the team of ", case_name,
+                   " may ask for information on it"));
 }
 
 absl::Status Closed(const v1::InformationRequest& r) {
@@ -100,11 +100,13 @@ absl::Status InformationRequests::CheckMayAsk(const Caller& caller, const std::s
   std::string me = caller.PersonName();
   if (me.empty()) {
     if (!caller.platform_admin) {
-      return absl::PermissionDeniedError("requests for information are made by people on the case team");
+      return absl::PermissionDeniedError(
+          "requests for information are made by people on the case team");
     }
     absl::StatusOr<registry::v1::Case> c = peers_->GetCase(case_name);
     if (absl::IsNotFound(c.status())) {
-      return absl::NotFoundError(absl::StrCat("information_request.case: ", case_name, " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("information_request.case: ", case_name, " not found"));
     }
     RETURN_IF_ERROR(c.status());
     if (c->state() == registry::v1::Case::STATE_CLOSED) {
@@ -116,7 +118,8 @@ absl::Status InformationRequests::CheckMayAsk(const Caller& caller, const std::s
   absl::StatusOr<CheckCaseAccessResponse> access = peers_->CaseAccess(case_name, me);
   if (absl::IsNotFound(access.status())) {
     if (caller.platform_admin) {
-      return absl::NotFoundError(absl::StrCat("information_request.case: ", case_name, " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("information_request.case: ", case_name, " not found"));
     }
     return NotOnTeam(case_name);
   }
@@ -186,8 +189,8 @@ absl::Status InformationRequests::CheckMayRead(const Caller& caller,
     if (access.ok() && access->allowed() &&
         (Has(*access, CheckCaseAccessResponse::BASIS_SUPERVISOR_OF_MEMBER) ||
          Has(*access, CheckCaseAccessResponse::BASIS_LEAD_AGENCY_ADMINISTRATOR) ||
-         std::find(access->case_roles().begin(), access->case_roles().end(),
-                   kCaseSupervisorRole) != access->case_roles().end())) {
+         std::find(access->case_roles().begin(), access->case_roles().end(), kCaseSupervisorRole) !=
+             access->case_roles().end())) {
       return absl::OkStatus();
     }
   }
@@ -223,8 +226,8 @@ absl::Status InformationRequests::CheckMaySeeListsOf(const Caller& caller,
 // --- Writing ----------------------------------------------------------------
 
 void InformationRequests::WriteChange(Batch& batch, v1::InformationRequest& r,
-                                      const v1::InformationRequest* previous,
-                                      v1::Event::Type type, const std::string& actor) {
+                                      const v1::InformationRequest* previous, v1::Event::Type type,
+                                      const std::string& actor) {
   google::protobuf::Timestamp now = ToProtoTime(clock_->Now());
   *r.mutable_update_time() = now;
   r.set_etag(storage::EtagFor(batch.next_revision()));
@@ -254,10 +257,10 @@ absl::StatusOr<v1::InformationRequest> InformationRequests::Move(
     }
     if (movers == Movers::kRecipientsEscalationAndServices) allowed = allowed || caller.service;
     if (!allowed) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          current->name(), ": only the people it waits on",
-          movers == Movers::kRecipients ? "" : " or the person it was escalated to",
-          " may do this"));
+      return absl::PermissionDeniedError(
+          absl::StrCat(current->name(), ": only the people it waits on",
+                       movers == Movers::kRecipients ? "" : " or the person it was escalated to",
+                       " may do this"));
     }
     RETURN_IF_ERROR(storage::CheckEtag("etag", etag, current->etag()));
     out = *current;
@@ -287,17 +290,17 @@ absl::StatusOr<v1::InformationRequest> InformationRequests::CreateInformationReq
   }
   RETURN_IF_ERROR(CheckMayAsk(caller, in.case_()));
   if (due - now < options_.minimum_lead_time && !in.urgent()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "information_request.due_time: must leave at least the minimum lead time of ",
-        absl::FormatDuration(options_.minimum_lead_time),
-        "; mark the request urgent, with an urgent_reason, to ask for less"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("information_request.due_time: must leave at least the minimum lead time of ",
+                     absl::FormatDuration(options_.minimum_lead_time),
+                     "; mark the request urgent, with an urgent_reason, to ask for less"));
   }
   ASSIGN_OR_RETURN(std::vector<std::string> recipients,
                    ResolveRecipients(in.case_(), in.recipient()));
 
   v1::InformationRequest r = FromInput(in);
   std::string id = req.information_request_id().empty() ? storage::NewResourceId("r")
-                                                         : req.information_request_id();
+                                                        : req.information_request_id();
   r.set_name(absl::StrCat("informationRequests/", id));
   r.set_requester(requester);
   for (std::string& person : recipients) r.add_recipient_people(std::move(person));
@@ -360,8 +363,8 @@ absl::StatusOr<v1::ListInformationRequestsResponse> InformationRequests::ListInf
     owner = person;
   }
   std::vector<int> states(req.states().begin(), req.states().end());
-  std::string fingerprint = absl::StrCat("info_requests|", static_cast<int>(view), "|", owner, "|", req.case_(), "|",
-                                         absl::StrJoin(states, ","));
+  std::string fingerprint = absl::StrCat("info_requests|", static_cast<int>(view), "|", owner, "|",
+                                         req.case_(), "|", absl::StrJoin(states, ","));
   std::string after;
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
@@ -373,17 +376,16 @@ absl::StatusOr<v1::ListInformationRequestsResponse> InformationRequests::ListInf
   std::string resume;
   int scanned = 0;
   RETURN_IF_ERROR(data_.ScanIndex(
-      *snapshot, index, owner, after,
-      [&](absl::string_view key, const v1::InformationRequest& r) {
+      *snapshot, index, owner, after, [&](absl::string_view key, const v1::InformationRequest& r) {
         if (response.information_requests_size() == size || scanned == kMaxScanned) {
           resume = last;
           return false;
         }
         ++scanned;
         last = std::string(key);
-        bool match = (req.case_().empty() || r.case_() == req.case_()) &&
-                     (states.empty() ||
-                      std::find(states.begin(), states.end(), r.state()) != states.end());
+        bool match =
+            (req.case_().empty() || r.case_() == req.case_()) &&
+            (states.empty() || std::find(states.begin(), states.end(), r.state()) != states.end());
         if (match) *response.add_information_requests() = r;
         return true;
       }));
@@ -416,19 +418,19 @@ absl::StatusOr<v1::InformationRequest> InformationRequests::FulfillInformationRe
     const Caller& caller, const v1::FulfillInformationRequestRequest& req) {
   ASSIGN_OR_RETURN(std::string id, ParseRequestName("name", req.name()));
   RETURN_IF_ERROR(ValidateFulfillment(req.fulfillment(), req.has_fulfillment()));
-  return Move(caller, id, req.etag(), Movers::kRecipientsEscalationAndServices,
-              v1::Event::TYPE_INFORMATION_REQUEST_FULFILLED,
-              [&](v1::InformationRequest& r) -> absl::Status {
-                if (IsTerminal(r.state())) return Closed(r);
-                r.set_state(v1::InformationRequest::STATE_FULFILLED);
-                v1::InformationRequest::Fulfillment* f = r.mutable_fulfillment();
-                f->set_resource(req.fulfillment().resource());
-                f->set_comment(req.fulfillment().comment());
-                f->set_fulfilled_by(caller.PersonName().empty() ? caller.subject
-                                                                : caller.PersonName());
-                *f->mutable_fulfill_time() = ToProtoTime(clock_->Now());
-                return absl::OkStatus();
-              });
+  return Move(
+      caller, id, req.etag(), Movers::kRecipientsEscalationAndServices,
+      v1::Event::TYPE_INFORMATION_REQUEST_FULFILLED,
+      [&](v1::InformationRequest& r) -> absl::Status {
+        if (IsTerminal(r.state())) return Closed(r);
+        r.set_state(v1::InformationRequest::STATE_FULFILLED);
+        v1::InformationRequest::Fulfillment* f = r.mutable_fulfillment();
+        f->set_resource(req.fulfillment().resource());
+        f->set_comment(req.fulfillment().comment());
+        f->set_fulfilled_by(caller.PersonName().empty() ? caller.subject : caller.PersonName());
+        *f->mutable_fulfill_time() = ToProtoTime(clock_->Now());
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<v1::InformationRequest> InformationRequests::DeclineInformationRequest(

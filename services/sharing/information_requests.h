@@ -73,10 +73,9 @@ class InformationRequests {
 
   // Loads request `id`, checks the mover and the etag, applies `change`,
   // and writes it with an event of `type`, in one transaction.
-  absl::StatusOr<v1::InformationRequest> Move(const identity::Caller& caller,
-                                              const std::string& id, const std::string& etag,
-                                              Movers movers, v1::Event::Type type,
-                                              const Change& change);
+  absl::StatusOr<v1::InformationRequest> Move(const identity::Caller& caller, const std::string& id,
+                                              const std::string& etag, Movers movers,
+                                              v1::Event::Type type, const Change& change);
   // Writes the record (indexes moved from `previous`) and its event.
   void WriteChange(storage::Batch& batch, v1::InformationRequest& r,
                    const v1::InformationRequest* previous, v1::Event::Type type,

@@ -114,8 +114,8 @@ absl::Status RequestStore::ScanIndex(
         }
         absl::StatusOr<std::optional<v1::InformationRequest>> r = Get(view, id);
         if (!r.ok() || !r->has_value()) {
-          error = r.ok() ? absl::DataLossError(absl::StrCat(cf, ": dangling entry ", id))
-                         : r.status();
+          error =
+              r.ok() ? absl::DataLossError(absl::StrCat(cf, ": dangling entry ", id)) : r.status();
           return false;
         }
         return fn(key, **r);

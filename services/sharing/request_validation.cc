@@ -3,8 +3,8 @@
 #include <set>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validation.h"
 
@@ -55,9 +55,9 @@ absl::Status ValidateCreate(const v1::CreateInformationRequestRequest& req) {
     std::string prefix = absl::StrCat(r.case_(), "/subjects/");
     absl::string_view id = r.subject();
     if (!absl::ConsumePrefix(&id, prefix) || id.empty() || absl::StrContains(id, "/")) {
-      return Invalid(At("subject"), absl::StrCat("\"", r.subject().substr(0, 80),
-                                                 "\" is not a subject of ", r.case_(),
-                                                 " (", prefix, "{subject})"));
+      return Invalid(At("subject"),
+                     absl::StrCat("\"", r.subject().substr(0, 80), "\" is not a subject of ",
+                                  r.case_(), " (", prefix, "{subject})"));
     }
   }
   if (!r.has_recipient()) return Invalid(At("recipient"), "give a person or a case role");

@@ -4,6 +4,7 @@
 // goes overdue and reaches the therapist's supervisor; the therapist answers
 // with a note.
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,7 +21,10 @@
 #include "samepage/directory/v1/directory_service.grpc.pb.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "samepage/sharing/v1/sharing_service.grpc.pb.h"
+#include "services/sharing/information_requests.h"
+#include "services/sharing/sharing_events.h"
 #include "tests/testing/server_fixture.h"
+#include "tests/testing/temp_dir.h"
 
 namespace samepage {
 namespace {
@@ -125,7 +129,9 @@ class RequestsTest : public ::testing::Test {
     req.mutable_assignment()->set_case_role(role);
     req.mutable_assignment()->set_person("people/" + person);
     reg::Assignment out;
-    grpc::Status s = registry_->CreateAssignment(Ctx(T("alma")).get(), req, &out);
+    // A platform administrator: the registry learns that Alma administers
+    // Sunrise from the directory's events, a moment later.
+    grpc::Status s = registry_->CreateAssignment(Ctx(Admin()).get(), req, &out);
     ASSERT_TRUE(s.ok()) << role << ": " << s.error_message();
   }
 
@@ -236,8 +242,8 @@ class RequestsTest : public ::testing::Test {
     req.set_etag(etag);
     return sharing_->FulfillInformationRequest(Ctx(token).get(), req, out);
   }
-  grpc::Status Decline(const std::string& token, const std::string& name,
-                       const std::string& reason, Request* out) {
+  grpc::Status Decline(const std::string& token, const std::string& name, const std::string& reason,
+                       Request* out) {
     shr::DeclineInformationRequestRequest req;
     req.set_name(name);
     req.set_reason(reason);
@@ -320,8 +326,9 @@ TEST_F(RequestsTest, CourtSummaryGoesOverdueEscalatesToTheSupervisorAndIsFulfill
 
   // Unanswered past the due time: overdue, then escalated to Theo's supervisor.
   clock_.Advance(absl::Hours(24 * 5) + absl::Hours(1));
-  ASSERT_TRUE(Eventually([&] { return MustGet(by_person.name()).state() == Request::STATE_ESCALATED; }))
-      << MustGet(by_person.name()).DebugString();
+  ASSERT_TRUE(Eventually([&] {
+    return MustGet(by_person.name()).state() == Request::STATE_ESCALATED;
+  })) << MustGet(by_person.name()).DebugString();
   Request escalated = MustGet(by_person.name());
   EXPECT_EQ(escalated.escalated_to(), "people/hana");
   EXPECT_TRUE(escalated.has_overdue_time());
@@ -336,14 +343,15 @@ TEST_F(RequestsTest, CourtSummaryGoesOverdueEscalatesToTheSupervisorAndIsFulfill
 
   // An acknowledged request past its due time goes the same way.
   clock_.Advance(absl::Hours(24));
-  ASSERT_TRUE(Eventually([&] { return MustGet(by_role.name()).state() == Request::STATE_ESCALATED; }));
+  ASSERT_TRUE(
+      Eventually([&] { return MustGet(by_role.name()).state() == Request::STATE_ESCALATED; }));
   EXPECT_EQ(MustGet(by_role.name()).escalated_to(), "people/hana");
 
   // The therapist answers with the court-report note.
   LetTicksRun();
   Request fulfilled;
-  grpc::Status done = Fulfill(T("theo"), by_person.name(), "cases/rivera/notes/court-report-1",
-                              &fulfilled);
+  grpc::Status done =
+      Fulfill(T("theo"), by_person.name(), "cases/rivera/notes/court-report-1", &fulfilled);
   ASSERT_TRUE(done.ok()) << done.error_message();
   EXPECT_EQ(fulfilled.state(), Request::STATE_FULFILLED);
   EXPECT_EQ(fulfilled.fulfillment().resource(), "cases/rivera/notes/court-report-1");
@@ -351,8 +359,8 @@ TEST_F(RequestsTest, CourtSummaryGoesOverdueEscalatesToTheSupervisorAndIsFulfill
   EXPECT_EQ(fulfilled.escalated_to(), "people/hana");
   // The supervisor may answer or decline the escalated one too.
   Request declined;
-  grpc::Status by_supervisor = Decline(T("hana"), by_role.name(), "Covered by the other summary",
-                                       &declined);
+  grpc::Status by_supervisor =
+      Decline(T("hana"), by_role.name(), "Covered by the other summary", &declined);
   ASSERT_TRUE(by_supervisor.ok()) << by_supervisor.error_message();
   EXPECT_EQ(declined.declined_by(), "people/hana");
 
@@ -466,7 +474,8 @@ TEST_F(RequestsTest, OnlyTheTeamAsksAndOnlyThePartiesAnswer) {
 
 TEST_F(RequestsTest, WaitingOnMeIsPagedEarliestDueFirst) {
   std::vector<std::string> made;
-  for (int days : {9, 7, 8, 6, 10}) made.push_back(MustCreate(CourtSummary(absl::Hours(24 * days))).name());
+  for (int days : {9, 7, 8, 6, 10})
+    made.push_back(MustCreate(CourtSummary(absl::Hours(24 * days))).name());
   std::vector<std::string> expected = {made[3], made[1], made[2], made[0], made[4]};
   View req;
   req.set_page_size(2);
@@ -566,12 +575,14 @@ TEST_F(RequestsTest, BadInputOnEveryRequestRpcNamesTheFieldAndChangesNothing) {
     c.mutate(req);
     Request out;
     grpc::Status s = Create(T("dana"), req, &out);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field << ": " << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << c.field << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), StartsWith(c.field + ":")) << s.error_message();
   }
 
   auto expect_invalid = [](const grpc::Status& s, const std::string& field) {
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field << ": " << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << field << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), StartsWith(field + ":"));
   };
   Request out;
@@ -600,9 +611,8 @@ TEST_F(RequestsTest, BadInputOnEveryRequestRpcNamesTheFieldAndChangesNothing) {
   expect_invalid(Fulfill(T("theo"), existing.name(), "", &out), "fulfillment.resource");
   shr::FulfillInformationRequestRequest no_fulfillment;
   no_fulfillment.set_name(existing.name());
-  expect_invalid(
-      sharing_->FulfillInformationRequest(Ctx(T("theo")).get(), no_fulfillment, &out),
-      "fulfillment");
+  expect_invalid(sharing_->FulfillInformationRequest(Ctx(T("theo")).get(), no_fulfillment, &out),
+                 "fulfillment");
   shr::FulfillInformationRequestRequest long_comment;
   long_comment.set_name(existing.name());
   long_comment.mutable_fulfillment()->set_resource("cases/rivera/notes/x");
@@ -652,7 +662,169 @@ TEST_F(RequestsTest, RestartKeepsEveryAcknowledgedWrite) {
   LetTicksRun();
   EXPECT_EQ(MustGet(fulfilled.name()).state(), Request::STATE_FULFILLED);
   EXPECT_EQ(MustGet(declined.name()).state(), Request::STATE_DECLINED);
-  EXPECT_THAT(ListNames(T("hana"), View::VIEW_WAITING_ON_ME), ElementsAre(open.name(), acked.name()));
+  EXPECT_THAT(ListNames(T("hana"), View::VIEW_WAITING_ON_ME),
+              ElementsAre(open.name(), acked.name()));
+}
+
+// The deadline machinery on its own, with peers the test controls: ticks
+// racing each other, and a directory that is down for a while.
+class FakePeers final : public sharing::Peers {
+ public:
+  absl::StatusOr<reg::CheckCaseAccessResponse> CaseAccess(const std::string& case_name,
+                                                          const std::string& person) override {
+    reg::CheckCaseAccessResponse resp;
+    if (person == "people/dana" || person == "people/theo") {
+      resp.set_allowed(true);
+      resp.add_bases(reg::CheckCaseAccessResponse::BASIS_TEAM_MEMBER);
+      resp.set_case_state(reg::Case::STATE_OPEN);
+    }
+    resp.set_person(person);
+    return resp;
+  }
+  absl::StatusOr<reg::Case> GetCase(const std::string& case_name) override {
+    reg::Case c;
+    c.set_name(case_name);
+    return c;
+  }
+  absl::StatusOr<std::vector<reg::Assignment>> CurrentAssignments(const std::string&) override {
+    return std::vector<reg::Assignment>{};
+  }
+  absl::StatusOr<dir::Person> GetPerson(const std::string& name) override {
+    absl::MutexLock lock(&mu_);
+    ++person_lookups_;
+    if (directory_down_) return absl::UnavailableError("directory: connection refused");
+    dir::Person p;
+    p.set_name(name);
+    if (name == "people/theo") p.set_supervisor("people/hana");
+    return p;
+  }
+  void SetDirectoryDown(bool down) {
+    absl::MutexLock lock(&mu_);
+    directory_down_ = down;
+  }
+  int person_lookups() {
+    absl::MutexLock lock(&mu_);
+    return person_lookups_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool directory_down_ ABSL_GUARDED_BY(mu_) = false;
+  int person_lookups_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class DeadlineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::StoreOptions options;
+    options.path = dir_.path();
+    options.column_families = sharing::SharingColumnFamilies();
+    auto store = storage::Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    requests_ = std::make_unique<sharing::InformationRequests>(
+        store_.get(), &clock_, &peers_, sharing::InformationRequests::Options{});
+  }
+
+  Request Create(absl::Duration due_in) {
+    identity::Caller dana;
+    dana.subject = "people/dana";
+    shr::CreateInformationRequestRequest req;
+    Request* r = req.mutable_information_request();
+    r->set_case_(kCase);
+    r->mutable_recipient()->set_person("people/theo");
+    r->set_summary("Progress summary for court");
+    r->set_purpose(shr::PURPOSE_COURT_PROCEEDINGS);
+    r->add_categories("court-report");
+    r->mutable_due_time()->set_seconds(absl::ToUnixSeconds(clock_.Now() + due_in));
+    auto created = requests_->CreateInformationRequest(dana, req);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : Request();
+  }
+
+  Request Read(const std::string& name) {
+    identity::Caller admin;
+    admin.subject = "admin";
+    admin.platform_admin = true;
+    shr::GetInformationRequestRequest req;
+    req.set_name(name);
+    auto r = requests_->GetInformationRequest(admin, req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : Request();
+  }
+
+  std::vector<shr::Event::Type> Events() {
+    std::vector<shr::Event::Type> out;
+    EXPECT_TRUE(store_
+                    ->ReadEvents(0, 10000,
+                                 [&](int64_t revision, absl::string_view payload) {
+                                   auto e = sharing::DecodeEvent(revision, payload);
+                                   EXPECT_TRUE(e.ok());
+                                   if (e.ok() && e->event().has_information_request()) {
+                                     out.push_back(e->event().type());
+                                   }
+                                   return true;
+                                 })
+                    .ok());
+    return out;
+  }
+
+  samepage::testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1'780'000'000)};
+  FakePeers peers_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<sharing::InformationRequests> requests_;
+};
+
+TEST_F(DeadlineTest, RacingTicksOverdueAndEscalateEachRequestOnce) {
+  std::vector<Request> made;
+  for (int i = 1; i <= 5; ++i) made.push_back(Create(absl::Hours(24 + i)));
+  Request later = Create(absl::Hours(24 * 30));
+  EXPECT_TRUE(requests_->Tick().ok());
+  EXPECT_EQ(peers_.person_lookups(), 0);  // nothing due: nothing asked
+
+  clock_.Advance(absl::Hours(24 * 2));
+  std::vector<std::thread> tickers;
+  for (int t = 0; t < 4; ++t) {
+    tickers.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) EXPECT_TRUE(requests_->Tick().ok());
+    });
+  }
+  for (std::thread& t : tickers) t.join();
+  for (const Request& r : made) {
+    Request now = Read(r.name());
+    EXPECT_EQ(now.state(), Request::STATE_ESCALATED);
+    EXPECT_EQ(now.escalated_to(), "people/hana");
+  }
+  EXPECT_EQ(Read(later.name()).state(), Request::STATE_OPEN);
+  std::vector<shr::Event::Type> events = Events();
+  EXPECT_EQ(std::count(events.begin(), events.end(), shr::Event::TYPE_INFORMATION_REQUEST_OVERDUE),
+            5);
+  EXPECT_EQ(
+      std::count(events.begin(), events.end(), shr::Event::TYPE_INFORMATION_REQUEST_ESCALATED), 5);
+  // Escalated requests leave the deadline index: later ticks do not look.
+  int lookups = peers_.person_lookups();
+  EXPECT_TRUE(requests_->Tick().ok());
+  EXPECT_EQ(peers_.person_lookups(), lookups);
+}
+
+TEST_F(DeadlineTest, ADirectoryThatIsDownDelaysTheEscalationOnly) {
+  Request r = Create(absl::Hours(25));
+  peers_.SetDirectoryDown(true);
+  clock_.Advance(absl::Hours(26));
+  EXPECT_EQ(requests_->Tick().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(requests_->Tick().code(), absl::StatusCode::kUnavailable);
+  Request overdue = Read(r.name());
+  EXPECT_EQ(overdue.state(), Request::STATE_OVERDUE);
+  EXPECT_TRUE(overdue.escalated_to().empty());
+
+  peers_.SetDirectoryDown(false);
+  EXPECT_TRUE(requests_->Tick().ok());
+  EXPECT_EQ(Read(r.name()).state(), Request::STATE_ESCALATED);
+  EXPECT_EQ(Read(r.name()).overdue_time().seconds(), overdue.overdue_time().seconds());
+  EXPECT_THAT(Events(), ElementsAre(shr::Event::TYPE_INFORMATION_REQUEST_CREATED,
+                                    shr::Event::TYPE_INFORMATION_REQUEST_OVERDUE,
+                                    shr::Event::TYPE_INFORMATION_REQUEST_ESCALATED));
 }
 
 }  // namespace
