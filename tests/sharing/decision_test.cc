@@ -61,7 +61,7 @@ class DecisionTest : public ::testing::Test {
     Person("sid", "Sid Stranger", "sunrise", {"dependency-case-manager"});
     Person("theo", "Theo Park", "harbor", {"therapist"});
     Person("ursula", "Ursula Grant", "recovery", {"substance-use-treatment-provider"});
-    Person("jo", "Judge Jo Baker", "court", {"judge"});
+    Person("joan", "Judge Joan Baker", "court", {"judge"});
     Person("gail", "Gail Brooks", "galp", {"guardian-ad-litem"});
     Person("bea", "Bea Rivera", "", {}, false, /*caregiver=*/true);
     SeedCase();
@@ -114,7 +114,7 @@ class DecisionTest : public ::testing::Test {
     if (!person.empty()) req.mutable_assignment()->set_person("people/" + person);
     if (!subject.empty()) req.mutable_assignment()->set_subject(subject);
     reg::Assignment out;
-    grpc::Status s = registry_->CreateAssignment(Ctx(T("alma")).get(), req, &out);
+    grpc::Status s = registry_->CreateAssignment(Ctx(admin_).get(), req, &out);
     ASSERT_TRUE(s.ok()) << role << ": " << s.error_message();
   }
 
@@ -144,12 +144,12 @@ class DecisionTest : public ::testing::Test {
     rel->set_child("leo");
     rel->set_type(reg::SubjectRelationship::TYPE_BIOLOGICAL_PARENT);
     reg::Case out;
-    grpc::Status s = registry_->CreateCase(Ctx(T("alma")).get(), req, &out);
+    grpc::Status s = registry_->CreateCase(Ctx(admin_).get(), req, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
     Assign("dependency-case-manager", "dana");
     Assign("therapist", "theo");
     Assign("substance-use-treatment-provider", "ursula");
-    Assign("court", "jo");
+    Assign("court", "joan");
     Assign("guardian-ad-litem", "gail");
     Assign("biological-parent", "", kBea);
   }
@@ -272,7 +272,8 @@ class DecisionTest : public ::testing::Test {
 TEST_F(DecisionTest, BuiltInCategoriesAreSeeded) {
   sh::ListCategoriesRequest req;
   sh::ListCategoriesResponse resp;
-  ASSERT_TRUE(sharing_->ListCategories(Ctx(T("dana")).get(), req, &resp).ok());
+  grpc::Status s = sharing_->ListCategories(Ctx(T("dana")).get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
   std::vector<std::string> names;
   for (const auto& c : resp.categories()) names.push_back(c.name());
   EXPECT_THAT(names, ::testing::IsSupersetOf({"categories/general", "categories/case-plan",
@@ -393,12 +394,12 @@ TEST_F(DecisionTest, CourtOrderPermitsTheCourtReportButNotProgressNotes) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(order.state(), sh::CourtOrder::STATE_ACTIVE);
 
-  Decision report = Decide(Check("jo", kLeo, "court-report", sh::PURPOSE_COURT_PROCEEDINGS));
+  Decision report = Decide(Check("joan", kLeo, "court-report", sh::PURPOSE_COURT_PROCEEDINGS));
   EXPECT_EQ(report.decision(), Decision::DECISION_PERMIT) << report.explanation();
   EXPECT_EQ(report.basis(), sh::ACCESS_BASIS_COURT_ORDER);
   EXPECT_EQ(report.basis_resource(), order.name());
 
-  Decision notes = Decide(Check("jo", kLeo, "mental-health", sh::PURPOSE_COURT_PROCEEDINGS));
+  Decision notes = Decide(Check("joan", kLeo, "mental-health", sh::PURPOSE_COURT_PROCEEDINGS));
   EXPECT_EQ(notes.decision(), Decision::DECISION_DENY);
   ASSERT_EQ(notes.considered_size(), 1);
   EXPECT_EQ(notes.considered(0).outcome(), sh::Consideration::OUTCOME_CATEGORY_NOT_COVERED);
@@ -419,7 +420,7 @@ TEST_F(DecisionTest, PsychotherapyNotesOnlyToTheirAuthor) {
   Decision mine = Decide(own);
   EXPECT_EQ(mine.decision(), Decision::DECISION_PERMIT);
   EXPECT_EQ(mine.basis(), sh::ACCESS_BASIS_AUTHORSHIP);
-  for (const std::string& who : {"dana", "ursula", "jo"}) {
+  for (const std::string& who : {"dana", "ursula", "joan"}) {
     sh::CheckAccessRequest other = Check(who, kLeo, "psychotherapy-notes", sh::PURPOSE_TREATMENT);
     other.set_author("people/theo");
     EXPECT_EQ(Decide(other).decision(), Decision::DECISION_DENY) << who;
