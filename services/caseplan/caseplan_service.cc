@@ -7,32 +7,28 @@ namespace samepage::caseplan {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                   \
-  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,       \
-                                                    const Request* req, Response* resp) {   \
-    return rpc::RunUnary(ctx, *auth_, resp,                                                 \
+#define SAMEPAGE_UNARY(Method, Request, Response, target)                                     \
+  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,         \
+                                                    const Request* req, Response* resp) {     \
+    return rpc::RunUnary(ctx, *auth_, resp,                                                   \
                          [&](const Caller& caller) { return target->Method(caller, *req); }); \
   }
 
 SAMEPAGE_UNARY(GetPlan, v1::GetPlanRequest, v1::Plan, plans_)
 SAMEPAGE_UNARY(PublishPlanVersion, v1::PublishPlanVersionRequest, v1::PlanVersion, plans_)
 SAMEPAGE_UNARY(GetPlanVersion, v1::GetPlanVersionRequest, v1::PlanVersion, plans_)
-SAMEPAGE_UNARY(ListPlanVersions, v1::ListPlanVersionsRequest, v1::ListPlanVersionsResponse,
+SAMEPAGE_UNARY(ListPlanVersions, v1::ListPlanVersionsRequest, v1::ListPlanVersionsResponse, plans_)
+SAMEPAGE_UNARY(DiffPlanVersions, v1::DiffPlanVersionsRequest, v1::DiffPlanVersionsResponse, plans_)
+SAMEPAGE_UNARY(AcknowledgePlanVersion, v1::AcknowledgePlanVersionRequest, v1::PlanAcknowledgement,
                plans_)
-SAMEPAGE_UNARY(DiffPlanVersions, v1::DiffPlanVersionsRequest, v1::DiffPlanVersionsResponse,
-               plans_)
-SAMEPAGE_UNARY(AcknowledgePlanVersion, v1::AcknowledgePlanVersionRequest,
-               v1::PlanAcknowledgement, plans_)
 SAMEPAGE_UNARY(ListPlanAcknowledgements, v1::ListPlanAcknowledgementsRequest,
                v1::ListPlanAcknowledgementsResponse, plans_)
-SAMEPAGE_UNARY(ListOverdueItems, v1::ListOverdueItemsRequest, v1::ListOverdueItemsResponse,
-               plans_)
+SAMEPAGE_UNARY(ListOverdueItems, v1::ListOverdueItemsRequest, v1::ListOverdueItemsResponse, plans_)
 SAMEPAGE_UNARY(CreateNote, v1::CreateNoteRequest, v1::Note, notes_)
 SAMEPAGE_UNARY(GetNote, v1::GetNoteRequest, v1::Note, notes_)
 SAMEPAGE_UNARY(ListNotes, v1::ListNotesRequest, v1::ListNotesResponse, notes_)
 SAMEPAGE_UNARY(AmendNote, v1::AmendNoteRequest, v1::Note, notes_)
-SAMEPAGE_UNARY(ListNoteVersions, v1::ListNoteVersionsRequest, v1::ListNoteVersionsResponse,
-               notes_)
+SAMEPAGE_UNARY(ListNoteVersions, v1::ListNoteVersionsRequest, v1::ListNoteVersionsResponse, notes_)
 SAMEPAGE_UNARY(AcknowledgeNote, v1::AcknowledgeNoteRequest, v1::NoteAcknowledgement, notes_)
 
 #undef SAMEPAGE_UNARY

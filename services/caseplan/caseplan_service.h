@@ -15,7 +15,7 @@ class CasePlanService final : public v1::CasePlans::CallbackService {
                   const rpc::Authenticator* authenticator)
       : plans_(plans), notes_(notes), store_(store), auth_(authenticator) {}
 
-#define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                              \
+#define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
                                    Response* resp) override;
   SAMEPAGE_DECLARE_UNARY(GetPlan, v1::GetPlanRequest, v1::Plan)

@@ -86,12 +86,10 @@ v1::DiffPlanVersionsResponse DiffPlanVersions(const v1::PlanVersion* base,
 
   DiffItems<v1::Goal, v1::GoalChange>(
       base != nullptr ? &base->goals() : nullptr, target.goals(),
-      [](const v1::Goal& g) { return g.goal_id(); },
-      [&] { return out.add_goal_changes(); });
+      [](const v1::Goal& g) { return g.goal_id(); }, [&] { return out.add_goal_changes(); });
   DiffItems<v1::Task, v1::TaskChange>(
       base != nullptr ? &base->tasks() : nullptr, target.tasks(),
-      [](const v1::Task& t) { return t.task_id(); },
-      [&] { return out.add_task_changes(); });
+      [](const v1::Task& t) { return t.task_id(); }, [&] { return out.add_task_changes(); });
   DiffItems<v1::RequiredStep, v1::RequiredStepChange>(
       base != nullptr ? &base->required_steps() : nullptr, target.required_steps(),
       [](const v1::RequiredStep& s) { return s.step_id(); },

@@ -42,10 +42,7 @@ absl::StatusOr<std::optional<T>> GetRecord(const storage::ReadView& view, absl::
 
 // Newest first: the bitwise complement of the number sorts descending.
 std::string VersionKey(absl::string_view case_id, int32_t number) {
-  return KeyBuilder()
-      .AddString(case_id)
-      .AddUint64(~static_cast<uint64_t>(number))
-      .Release();
+  return KeyBuilder().AddString(case_id).AddUint64(~static_cast<uint64_t>(number)).Release();
 }
 
 std::string AckKey(absl::string_view case_id, absl::string_view person_id, int32_t number) {
@@ -122,8 +119,9 @@ absl::StatusOr<std::optional<v1::Plan>> PlanStore::GetPlan(const storage::ReadVi
   return GetRecord<v1::Plan>(view, kPlans, case_id);
 }
 
-absl::StatusOr<std::optional<v1::PlanVersion>> PlanStore::GetVersion(
-    const storage::ReadView& view, absl::string_view case_id, int32_t number) const {
+absl::StatusOr<std::optional<v1::PlanVersion>> PlanStore::GetVersion(const storage::ReadView& view,
+                                                                     absl::string_view case_id,
+                                                                     int32_t number) const {
   return GetRecord<v1::PlanVersion>(view, kVersions, VersionKey(case_id, number));
 }
 
@@ -136,8 +134,7 @@ void PlanStore::PutPlan(storage::Batch& batch, absl::string_view case_id,
 
 void PlanStore::PutVersion(storage::Batch& batch, absl::string_view case_id,
                            const v1::PlanVersion& version) const {
-  batch.Put(kVersions, VersionKey(case_id, version.version_number()),
-            version.SerializeAsString());
+  batch.Put(kVersions, VersionKey(case_id, version.version_number()), version.SerializeAsString());
 }
 
 absl::Status PlanStore::ScanVersions(
@@ -163,8 +160,7 @@ absl::StatusOr<std::optional<v1::PlanAcknowledgement>> PlanStore::GetAck(
 }
 
 absl::StatusOr<std::optional<v1::PlanAcknowledgement>> PlanStore::LatestAck(
-    const storage::ReadView& view, absl::string_view case_id,
-    absl::string_view person_id) const {
+    const storage::ReadView& view, absl::string_view case_id, absl::string_view person_id) const {
   std::optional<v1::PlanAcknowledgement> latest;
   absl::Status error = absl::OkStatus();
   // A person acknowledges a handful of versions; the last one scanned is the
@@ -257,17 +253,17 @@ absl::StatusOr<std::vector<std::pair<std::string, v1::OverdueItem>>> PlanStore::
   const int64_t now_micros = absl::ToUnixMicros(now);
   std::vector<std::pair<std::string, v1::OverdueItem>> out;
   absl::Status error = absl::OkStatus();
-  RETURN_IF_ERROR(view.Scan(kItemsPending, "", "", [&](absl::string_view key,
-                                                      absl::string_view raw) {
-    v1::OverdueItem item;
-    if (!Parse(raw, &item)) {
-      error = absl::DataLossError("plan_items_pending: corrupt entry");
-      return false;
-    }
-    if (DueMicros(item) >= now_micros) return false;
-    out.emplace_back(std::string(key), std::move(item));
-    return static_cast<int>(out.size()) < limit;
-  }));
+  RETURN_IF_ERROR(
+      view.Scan(kItemsPending, "", "", [&](absl::string_view key, absl::string_view raw) {
+        v1::OverdueItem item;
+        if (!Parse(raw, &item)) {
+          error = absl::DataLossError("plan_items_pending: corrupt entry");
+          return false;
+        }
+        if (DueMicros(item) >= now_micros) return false;
+        out.emplace_back(std::string(key), std::move(item));
+        return static_cast<int>(out.size()) < limit;
+      }));
   RETURN_IF_ERROR(error);
   return out;
 }

@@ -61,8 +61,7 @@ class PlanStore {
                                                                 int32_t number) const;
   // The person's latest acknowledgement on the case, if any.
   absl::StatusOr<std::optional<v1::PlanAcknowledgement>> LatestAck(
-      const storage::ReadView& view, absl::string_view case_id,
-      absl::string_view person_id) const;
+      const storage::ReadView& view, absl::string_view case_id, absl::string_view person_id) const;
   void PutAck(storage::Batch& batch, absl::string_view case_id, absl::string_view person_id,
               const v1::PlanAcknowledgement& ack) const;
 
@@ -75,8 +74,7 @@ class PlanStore {
     std::vector<std::string> owners;
   };
   absl::Status ReplaceItems(const storage::ReadView& view, storage::Batch& batch,
-                            absl::string_view case_id,
-                            const std::vector<IndexedItem>& items) const;
+                            absl::string_view case_id, const std::vector<IndexedItem>& items) const;
 
   // Open items of a case, or of an owner (a `people/{id}` name), earliest
   // due first, after the key `after`.

@@ -9,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/clock/time_util.h"
 #include "common/status/status_macros.h"
 #include "common/storage/keys.h"
@@ -117,9 +117,9 @@ absl::Status OptionalPerson(absl::string_view field, absl::string_view name) {
 absl::Status Subject(absl::string_view field, absl::string_view name, absl::string_view case_id) {
   absl::string_view id = name;
   if (!absl::ConsumePrefix(&id, absl::StrCat("cases/", case_id, "/subjects/"))) {
-    return Invalid(field, absl::StrCat("\"", name.substr(0, 80),
-                                       "\" is not a subject of this case (cases/", case_id,
-                                       "/subjects/{subject})"));
+    return Invalid(
+        field, absl::StrCat("\"", name.substr(0, 80), "\" is not a subject of this case (cases/",
+                            case_id, "/subjects/{subject})"));
   }
   return val::ParseName(field, absl::StrCat("subjects/", id), "subjects").status();
 }
@@ -161,8 +161,8 @@ absl::Status ValidateTask(const std::string& at, const v1::Task& t, absl::string
   RETURN_IF_ERROR(val::RequiredMaxLength(absl::StrCat(at, ".title"), t.title(), 500));
   RETURN_IF_ERROR(val::MaxLength(absl::StrCat(at, ".description"), t.description(), 4000));
   if (!t.goal_id().empty() && goal_ids.count(t.goal_id()) == 0) {
-    return Invalid(absl::StrCat(at, ".goal_id"),
-                   absl::StrCat("\"", t.goal_id().substr(0, 80), "\" is not a goal of this version"));
+    return Invalid(absl::StrCat(at, ".goal_id"), absl::StrCat("\"", t.goal_id().substr(0, 80),
+                                                              "\" is not a goal of this version"));
   }
   if (t.owner().empty() && t.owner_role().empty()) {
     return Invalid(absl::StrCat(at, ".owner"), "set owner, owner_role or both");
@@ -177,8 +177,7 @@ absl::Status ValidateTask(const std::string& at, const v1::Task& t, absl::string
   if (t.status() == v1::Task::STATUS_UNSPECIFIED || !v1::Task::Status_IsValid(t.status())) {
     return Invalid(absl::StrCat(at, ".status"), "must be set to a known status");
   }
-  return OptionalTime(absl::StrCat(at, ".complete_time"), t.has_complete_time(),
-                      t.complete_time());
+  return OptionalTime(absl::StrCat(at, ".complete_time"), t.has_complete_time(), t.complete_time());
 }
 
 absl::Status ValidateStep(const std::string& at, const v1::RequiredStep& s,
@@ -199,8 +198,7 @@ absl::Status ValidateStep(const std::string& at, const v1::RequiredStep& s,
       !v1::RequiredStep::Status_IsValid(s.status())) {
     return Invalid(absl::StrCat(at, ".status"), "must be set to a known status");
   }
-  return OptionalTime(absl::StrCat(at, ".complete_time"), s.has_complete_time(),
-                      s.complete_time());
+  return OptionalTime(absl::StrCat(at, ".complete_time"), s.has_complete_time(), s.complete_time());
 }
 
 absl::Status ValidateContent(const v1::PlanVersion& v, absl::string_view case_id) {
@@ -209,8 +207,8 @@ absl::Status ValidateContent(const v1::PlanVersion& v, absl::string_view case_id
   RETURN_IF_ERROR(val::MaxCount("plan_version.required_steps", v.required_steps_size(), 50));
   std::set<std::string> goal_ids;
   for (int i = 0; i < v.goals_size(); ++i) {
-    RETURN_IF_ERROR(ValidateGoal(absl::StrCat("plan_version.goals[", i, "]"), v.goals(i), case_id,
-                                 goal_ids));
+    RETURN_IF_ERROR(
+        ValidateGoal(absl::StrCat("plan_version.goals[", i, "]"), v.goals(i), case_id, goal_ids));
   }
   std::set<std::string> task_ids;
   for (int i = 0; i < v.tasks_size(); ++i) {
@@ -323,7 +321,8 @@ absl::StatusOr<CheckCaseAccessResponse> Plans::RequireOnCase(const Caller& calle
   CheckCaseAccessResponse everything;
   if (caller.service || caller.platform_admin) {
     everything.set_allowed(true);
-    if (caller.platform_admin) everything.add_bases(CheckCaseAccessResponse::BASIS_PLATFORM_ADMINISTRATOR);
+    if (caller.platform_admin)
+      everything.add_bases(CheckCaseAccessResponse::BASIS_PLATFORM_ADMINISTRATOR);
     return everything;
   }
   const std::string me = caller.PersonName();
@@ -392,16 +391,15 @@ absl::StatusOr<v1::PlanVersion> Plans::PublishPlanVersion(
   // Only what a client may set; the rest is the server's.
   const v1::PlanVersion& in = req.plan_version();
   const absl::Time now = clock_->Now();
-  const absl::Time open_time = c->has_open_time() ? FromProtoTime(c->open_time())
-                                                  : FromProtoTime(c->create_time());
+  const absl::Time open_time =
+      c->has_open_time() ? FromProtoTime(c->open_time()) : FromProtoTime(c->create_time());
   v1::PlanVersion version;
   *version.mutable_goals() = in.goals();
   *version.mutable_tasks() = in.tasks();
   *version.mutable_required_steps() = in.required_steps();
   for (v1::RequiredStep& step : *version.mutable_required_steps()) {
-    *step.mutable_due_time() = ToProtoTime(
-        open_time + absl::Seconds(step.time_limit().seconds()) +
-        absl::Nanoseconds(step.time_limit().nanos()));
+    *step.mutable_due_time() = ToProtoTime(open_time + absl::Seconds(step.time_limit().seconds()) +
+                                           absl::Nanoseconds(step.time_limit().nanos()));
   }
   version.set_family_summary(in.family_summary());
   version.set_change_summary(in.change_summary());
@@ -415,10 +413,10 @@ absl::StatusOr<v1::PlanVersion> Plans::PublishPlanVersion(
     v1::Plan plan;
     if (existing.has_value()) {
       if (req.etag().empty()) {
-        return absl::AbortedError(absl::StrCat(
-            "etag: ", PlanName(case_id), " already has version ",
-            existing->current_version_number(),
-            "; read the plan and send its etag to publish the next version"));
+        return absl::AbortedError(
+            absl::StrCat("etag: ", PlanName(case_id), " already has version ",
+                         existing->current_version_number(),
+                         "; read the plan and send its etag to publish the next version"));
       }
       RETURN_IF_ERROR(storage::CheckEtag("etag", req.etag(), existing->etag()));
       plan = *std::move(existing);
@@ -510,9 +508,8 @@ absl::StatusOr<v1::DiffPlanVersionsResponse> Plans::DiffPlanVersions(
   auto snapshot = store_->Snapshot();
   ASSIGN_OR_RETURN(std::optional<v1::Plan> plan, data_.GetPlan(*snapshot, case_id));
   if (!plan.has_value()) return NoPlan("plan", case_id);
-  const int32_t target_number = req.target_version_number() == 0
-                                    ? plan->current_version_number()
-                                    : req.target_version_number();
+  const int32_t target_number = req.target_version_number() == 0 ? plan->current_version_number()
+                                                                 : req.target_version_number();
   ASSIGN_OR_RETURN(std::optional<v1::PlanVersion> target,
                    data_.GetVersion(*snapshot, case_id, target_number));
   if (!target.has_value()) return NoVersion("target_version_number", case_id, target_number);
@@ -548,9 +545,8 @@ absl::StatusOr<v1::PlanAcknowledgement> Plans::AcknowledgePlanVersion(
   }
   ASSIGN_OR_RETURN(CheckCaseAccessResponse access, RequireOnCase(caller, CaseName(case_id)));
   if (!Has(access, CheckCaseAccessResponse::BASIS_TEAM_MEMBER)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "name: only current members of the team of ", CaseName(case_id),
-        " acknowledge its plan"));
+    return absl::PermissionDeniedError(absl::StrCat("name: only current members of the team of ",
+                                                    CaseName(case_id), " acknowledge its plan"));
   }
   const std::string person_id = storage::IdOf(me);
   v1::PlanAcknowledgement ack;
@@ -564,15 +560,14 @@ absl::StatusOr<v1::PlanAcknowledgement> Plans::AcknowledgePlanVersion(
       ack = *std::move(existing);
       return absl::OkStatus();
     }
-    ack.set_name(
-        absl::StrCat(PlanName(case_id), "/acknowledgements/", person_id, "-v", number));
+    ack.set_name(absl::StrCat(PlanName(case_id), "/acknowledgements/", person_id, "-v", number));
     ack.set_version(version->name());
     ack.set_version_number(number);
     ack.set_person(me);
     *ack.mutable_create_time() = ToProtoTime(clock_->Now());
     data_.PutAck(batch, case_id, person_id, ack);
-    v1::Event event = NewEvent(caller.subject, v1::Event::TYPE_PLAN_VERSION_ACKNOWLEDGED,
-                               ack.name());
+    v1::Event event =
+        NewEvent(caller.subject, v1::Event::TYPE_PLAN_VERSION_ACKNOWLEDGED, ack.name());
     *event.mutable_plan_acknowledgement() = ack;
     AppendEvent(batch, event);
     return absl::OkStatus();
@@ -585,8 +580,7 @@ absl::StatusOr<v1::ListPlanAcknowledgementsResponse> Plans::ListPlanAcknowledgem
   ASSIGN_OR_RETURN(std::string case_id, ParsePlan("parent", req.parent()));
   if (req.version_number() < 0) return Invalid("version_number", "must not be negative");
   ASSIGN_OR_RETURN(int size, storage::ResolvePageSize(req.page_size()));
-  const std::string fingerprint =
-      absl::StrCat("acks|", req.parent(), "|", req.version_number());
+  const std::string fingerprint = absl::StrCat("acks|", req.parent(), "|", req.version_number());
   std::string after;
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
@@ -631,8 +625,8 @@ absl::StatusOr<v1::ListPlanAcknowledgementsResponse> Plans::ListPlanAcknowledgem
   v1::ListPlanAcknowledgementsResponse response;
   response.set_version_number(number);
   std::string last;
-  for (auto it = after.empty() ? ordered.begin() : ordered.upper_bound(after);
-       it != ordered.end(); ++it) {
+  for (auto it = after.empty() ? ordered.begin() : ordered.upper_bound(after); it != ordered.end();
+       ++it) {
     if (response.members_size() == size) {
       response.set_next_page_token(storage::EncodePageToken(last, fingerprint));
       break;
@@ -652,7 +646,8 @@ absl::StatusOr<v1::ListOverdueItemsResponse> Plans::ListOverdueItems(
   if (!req.case_().empty()) {
     ASSIGN_OR_RETURN(case_id, ParseCase("case", req.case_()));
   }
-  if (!req.owner().empty()) RETURN_IF_ERROR(val::ParseName("owner", req.owner(), "people").status());
+  if (!req.owner().empty())
+    RETURN_IF_ERROR(val::ParseName("owner", req.owner(), "people").status());
   ASSIGN_OR_RETURN(int size, storage::ResolvePageSize(req.page_size()));
   const std::string fingerprint = absl::StrCat("overdue|", req.case_(), "|", req.owner());
   std::string after;
@@ -665,8 +660,8 @@ absl::StatusOr<v1::ListOverdueItemsResponse> Plans::ListOverdueItems(
       caller.PersonName() != req.owner()) {
     absl::StatusOr<directory::v1::Person> owner = peers_->GetPerson(req.owner());
     if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
-    const bool supervises = owner.ok() && !caller.PersonName().empty() &&
-                            owner->supervisor() == caller.PersonName();
+    const bool supervises =
+        owner.ok() && !caller.PersonName().empty() && owner->supervisor() == caller.PersonName();
     if (!supervises) {
       return absl::PermissionDeniedError(absl::StrCat(
           "owner: only ", req.owner(), ", their supervisor and administrators list their items"));

@@ -139,8 +139,8 @@ class PlansTest : public ::testing::Test {
     email->set_channel(dir::ContactPoint::CHANNEL_EMAIL);
     email->set_value(id + "@example.org");
     dir::Person out;
-    grpc::Status s = directory_->CreatePerson(
-        Ctx(Token("admin", {identity::kAdminScope})).get(), req, &out);
+    grpc::Status s =
+        directory_->CreatePerson(Ctx(Token("admin", {identity::kAdminScope})).get(), req, &out);
     ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
   }
 
@@ -229,8 +229,8 @@ class PlansTest : public ::testing::Test {
     return v;
   }
 
-  grpc::Status Publish(const std::string& token, const cp::PlanVersion& v,
-                       const std::string& etag, cp::PlanVersion* out) {
+  grpc::Status Publish(const std::string& token, const cp::PlanVersion& v, const std::string& etag,
+                       cp::PlanVersion* out) {
     cp::PublishPlanVersionRequest req;
     req.set_parent(kPlan);
     *req.mutable_plan_version() = v;
@@ -461,8 +461,7 @@ TEST_F(PlansTest, StrangersAndFamilyAreRefused) {
   EXPECT_EQ(plans_->GetPlan(Ctx(stan).get(), get, &plan).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   cp::PlanVersion out;
-  EXPECT_EQ(Publish(stan, V2(), v1.etag(), &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Publish(stan, V2(), v1.etag(), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   cp::PlanAcknowledgement ack;
   EXPECT_EQ(Acknowledge(stan, 1, &ack).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   cp::DiffPlanVersionsRequest diff_req;
@@ -500,8 +499,8 @@ TEST_F(PlansTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
   cp::PlanVersion v1 = MustPublish(V1(), "");
   const std::string dana = T("dana");
   auto expect_invalid = [](const grpc::Status& s, const std::string& field) {
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field << ": "
-                                                                  << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << field << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), StartsWith(field)) << s.error_message();
   };
   {
@@ -613,8 +612,7 @@ TEST_F(PlansTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
     expect_invalid(plans_->ListPlanAcknowledgements(Ctx(dana).get(), req, &out), "parent");
     req.set_parent(kPlan);
     req.set_version_number(-1);
-    expect_invalid(plans_->ListPlanAcknowledgements(Ctx(dana).get(), req, &out),
-                   "version_number");
+    expect_invalid(plans_->ListPlanAcknowledgements(Ctx(dana).get(), req, &out), "version_number");
   }
   {
     cp::ListOverdueItemsResponse out;
