@@ -18,8 +18,9 @@ bool IsCurrent(const v1::Assignment& a, absl::Time now) {
 absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
                                             const RegistryStore& data, const v1::Case& c,
                                             const std::vector<v1::Assignment>& assignments,
-                                            absl::string_view person, bool platform_admin,
-                                            bool service, absl::Time now) {
+                                            absl::string_view person,
+                                            const std::optional<directory::v1::Person>& me,
+                                            bool platform_admin, bool service, absl::Time now) {
   CaseAccess access;
   if (platform_admin || service) {
     access.allowed = true;
@@ -28,7 +29,6 @@ absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
   }
   if (person.empty()) return access;
 
-  ASSIGN_OR_RETURN(std::optional<directory::v1::Person> me, data.GetPerson(view, IdOf(person)));
   // A departed person sees nothing, whatever their records still say.
   if (me.has_value() && me->state() == directory::v1::Person::STATE_DEPARTED) return access;
 

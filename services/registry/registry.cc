@@ -137,8 +137,12 @@ absl::StatusOr<Registry::CaseView> Registry::LoadVisibleCase(const ReadView& vie
   CaseView out;
   out.c = *std::move(c);
   ASSIGN_OR_RETURN(out.assignments, data_.CaseAssignments(view, id));
+  std::optional<directory::v1::Person> me;
+  if (!caller.PersonName().empty()) {
+    ASSIGN_OR_RETURN(me, PersonFacts(view, caller, caller.PersonName()));
+  }
   ASSIGN_OR_RETURN(out.access,
-                   DecideCaseAccess(view, data_, out.c, out.assignments, caller.PersonName(),
+                   DecideCaseAccess(view, data_, out.c, out.assignments, caller.PersonName(), me,
                                     caller.platform_admin, caller.service, clock_->Now()));
   if (!out.access.allowed) return Denied(case_name);
   return out;
@@ -159,7 +163,7 @@ absl::StatusOr<Registry::CaseView> Registry::LoadManageableCase(const ReadView& 
 }
 
 absl::StatusOr<std::optional<directory::v1::Person>> Registry::PersonFacts(
-    const ReadView& view, const Caller& caller, absl::string_view name) {
+    const ReadView& view, const Caller& caller, absl::string_view name) const {
   ASSIGN_OR_RETURN(std::optional<directory::v1::Person> known, data_.GetPerson(view, IdOf(name)));
   if (known.has_value()) return known;
   // Not yet seen on the directory's event stream: ask the directory.
@@ -192,9 +196,13 @@ absl::StatusOr<v1::CheckCaseAccessResponse> Registry::CheckCaseAccess(
   }
   ASSIGN_OR_RETURN(std::vector<v1::Assignment> assignments, data_.CaseAssignments(view, id));
   bool asking_for_self = req.person().empty() || req.person() == caller.PersonName();
+  std::optional<directory::v1::Person> me;
+  if (!person.empty()) {
+    ASSIGN_OR_RETURN(me, PersonFacts(view, caller, person));
+  }
   ASSIGN_OR_RETURN(
       CaseAccess access,
-      DecideCaseAccess(view, data_, *c, assignments, person,
+      DecideCaseAccess(view, data_, *c, assignments, person, me,
                        asking_for_self && caller.platform_admin,
                        asking_for_self && caller.service, clock_->Now()));
   v1::CheckCaseAccessResponse response;
@@ -456,6 +464,10 @@ absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
   auto snapshot = data_.store().Snapshot();
   const ReadView& view = *snapshot;
   absl::Time now = clock_->Now();
+  std::optional<directory::v1::Person> me;
+  if (!caller.PersonName().empty()) {
+    ASSIGN_OR_RETURN(me, PersonFacts(view, caller, caller.PersonName()));
+  }
   v1::ListCasesResponse response;
   // A page ends after the last key it consumed, and only between cases (the
   // person index has one entry per assignment). At most kScanBudget cases
@@ -486,7 +498,7 @@ absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
       return false;
     }
     absl::StatusOr<CaseAccess> access = DecideCaseAccess(
-        view, data_, c, *team, caller.PersonName(), caller.platform_admin, caller.service, now);
+        view, data_, c, *team, caller.PersonName(), me, caller.platform_admin, caller.service, now);
     if (!access.ok()) {
       error = access.status();
       return false;

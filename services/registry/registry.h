@@ -94,7 +94,8 @@ class Registry {
                                               absl::string_view field) const;
   // The directory record of a person: the projection, else the directory.
   absl::StatusOr<std::optional<directory::v1::Person>> PersonFacts(
-      const storage::ReadView& view, const identity::Caller& caller, absl::string_view name);
+      const storage::ReadView& view, const identity::Caller& caller,
+      absl::string_view name) const;
 
   absl::Status ValidateCase(const v1::Case& c, absl::string_view field) const;
   // Gives names to new subjects and resolves relationship references.
