@@ -18,6 +18,7 @@
 #include "cli/dev_token_command.h"
 #include "cli/directory_commands.h"
 #include "cli/flag_values.h"
+#include "cli/sharing_commands.h"
 
 namespace samepage::cli {
 namespace {
@@ -51,6 +52,7 @@ CommandTable BuildCommands() {
   CommandTable table;
   AddDirectoryCommands(&table);
   AddCaseCommands(&table);
+  AddSharingCommands(&table);
   AddDevTokenCommand(&table);
   return table;
 }
