@@ -66,6 +66,9 @@ struct ServerHost::Parts {
   std::unique_ptr<sharing::InformationRequests> requests;
   // Declared after what it drives, so that it stops first.
   std::unique_ptr<Ticker> ticker;
+  // The sharing service's reactions to registry events (requests follow a
+  // handoff to the new holder).
+  std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> registry_events;
 
   // The registry's reactions to directory events (projection, handoff).
   std::unique_ptr<events::EventConsumer<directory::v1::WatchEventsResponse>> directory_events;
@@ -175,7 +178,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     }
   }
   if (Hosts(options, "caseplan")) {
-    for (const char* needed : {"registry", "directory"}) {
+    for (const char* needed : {"registry", "directory", "sharing"}) {
       if (!Hosts(options, needed) && options.peers.count(needed) == 0) {
         return absl::InvalidArgumentError(absl::StrCat(
             "--peer ", needed, "=HOST:PORT: the caseplan service needs the ", needed));
@@ -226,7 +229,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.caseplan_peers = std::make_unique<caseplan::GrpcPeers>(&p.peers, p.service_tokens.get());
     p.plans = std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock,
                                                 p.caseplan_peers.get());
-    p.notes = std::make_unique<caseplan::Notes>();
+    p.notes = std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock,
+                                                p.caseplan_peers.get());
     p.services.push_back(std::make_unique<caseplan::CasePlanService>(
         p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get()));
     serving.push_back("samepage.caseplan.v1.CasePlans");
@@ -280,6 +284,45 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     RETURN_IF_ERROR(p.directory_events->Start());
   }
 
+  if (p.requests != nullptr) {
+    Parts* parts = &p;
+    p.registry_events =
+        std::make_unique<events::EventConsumer<registry::v1::WatchEventsResponse>>(
+            "sharing.registry-events", p.sharing_store.get(),
+            [parts]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
+              ASSIGN_OR_RETURN(std::string token, parts->service_tokens->Token());
+              return rpc::PeerContext(token, absl::InfiniteDuration());
+            },
+            [parts](grpc::ClientContext* ctx, int64_t after)
+                -> std::unique_ptr<grpc::ClientReader<registry::v1::WatchEventsResponse>> {
+              absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+                  parts->peers.Channel("registry");
+              if (!channel.ok()) return nullptr;
+              registry::v1::WatchEventsRequest req;
+              req.set_after_revision(after);
+              return registry::v1::CaseRegistry::NewStub(*channel)->WatchEvents(ctx, req);
+            },
+            [parts](const registry::v1::WatchEventsResponse& response, int64_t) -> absl::Status {
+              // Someone took over an assignment: what waited on the former
+              // holder now waits on them.
+              const registry::v1::Event& event = response.event();
+              if (event.type() != registry::v1::Event::TYPE_ASSIGNMENT_CREATED ||
+                  event.assignment().predecessor().empty() || event.assignment().person().empty()) {
+                return absl::OkStatus();
+              }
+              ASSIGN_OR_RETURN(registry::v1::Assignment before,
+                               parts->sharing_peers->GetAssignment(event.assignment().predecessor()));
+              if (before.person().empty() || before.person() == event.assignment().person()) {
+                return absl::OkStatus();
+              }
+              const std::string& name = event.assignment().name();
+              return parts->requests->HandOver(name.substr(0, name.find("/assignments/")),
+                                               before.person(), event.assignment().person(),
+                                               event.actor());
+            });
+    RETURN_IF_ERROR(p.registry_events->Start());
+  }
+
   if (p.decisions != nullptr || p.plans != nullptr) {
     // Errors are retried on the next tick; a peer being down is one.
     Parts* parts = &p;
@@ -305,6 +348,7 @@ int64_t ServerHost::DirectoryEventsHandled() const {
 
 void ServerHost::Shutdown(absl::Duration grace) {
   parts_->ticker.reset();
+  if (parts_->registry_events != nullptr) parts_->registry_events->Stop();
   if (parts_->directory_events != nullptr) parts_->directory_events->Stop();
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;

@@ -1,11 +1,16 @@
 #include "services/caseplan/caseplan_events.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/caseplan/note_store.h"
 #include "services/caseplan/plan_store.h"
 
 namespace samepage::caseplan {
 
-std::vector<std::string> CasePlanColumnFamilies() { return PlanStore::ColumnFamilies(); }
+std::vector<std::string> CasePlanColumnFamilies() {
+  std::vector<std::string> out = PlanStore::ColumnFamilies();
+  for (std::string& cf : NoteStore::ColumnFamilies()) out.push_back(std::move(cf));
+  return out;
+}
 
 int64_t AppendEvent(storage::Batch& batch, const v1::Event& event) {
   return batch.AppendEvent(event.SerializeAsString());

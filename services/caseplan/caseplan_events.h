@@ -11,7 +11,7 @@
 
 namespace samepage::caseplan {
 
-// The column families of the case-plan database (plans; notes later).
+// The column families of the case-plan database (plans and notes).
 std::vector<std::string> CasePlanColumnFamilies();
 
 // Appends a domain event to the case-plan service's outbox; returns its
