@@ -514,4 +514,36 @@ absl::Status InformationRequests::Escalate(const std::string& id) {
   });
 }
 
+absl::Status InformationRequests::HandOver(const std::string& case_name,
+                                          const std::string& from_person,
+                                          const std::string& to_person, const std::string& actor) {
+  std::string case_id = storage::IdOf(case_name);
+  return store_->Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
+    std::vector<v1::InformationRequest> waiting;
+    RETURN_IF_ERROR(data_.ScanIndex(view, RequestStore::Index::kCase, case_id, "",
+                                    [&](absl::string_view, const v1::InformationRequest& r) {
+                                      if (!IsTerminal(r.state()) && IsRecipient(r, from_person)) {
+                                        waiting.push_back(r);
+                                      }
+                                      return true;
+                                    }));
+    for (const v1::InformationRequest& previous : waiting) {
+      v1::InformationRequest moved = previous;
+      google::protobuf::RepeatedPtrField<std::string> people;
+      for (const std::string& p : previous.recipient_people()) {
+        if (p != from_person) *people.Add() = p;
+      }
+      if (std::find(people.begin(), people.end(), to_person) == people.end()) {
+        *people.Add() = to_person;
+      }
+      *moved.mutable_recipient_people() = people;
+      if (moved.recipient().has_person() && moved.recipient().person() == from_person) {
+        moved.mutable_recipient()->set_person(to_person);
+      }
+      WriteChange(batch, moved, &previous, v1::Event::TYPE_INFORMATION_REQUEST_REASSIGNED, actor);
+    }
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace samepage::sharing

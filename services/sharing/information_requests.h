@@ -46,6 +46,13 @@ class InformationRequests {
   absl::StatusOr<v1::InformationRequest> DeclineInformationRequest(
       const identity::Caller& caller, const v1::DeclineInformationRequestRequest& req);
 
+  // A reaction to the registry: on `case_name`, `to_person` took over from
+  // `from_person` (a departure handoff or a reassignment). Every request of
+  // the case still waiting on `from_person` now waits on `to_person`, with a
+  // REASSIGNED event. Idempotent: a replay finds nothing left to move.
+  absl::Status HandOver(const std::string& case_name, const std::string& from_person,
+                        const std::string& to_person, const std::string& actor);
+
   // Called periodically by the server with its own clock: every open or
   // acknowledged request past its due time becomes overdue and is escalated
   // to the recipient's supervisor, each step once, with its event.

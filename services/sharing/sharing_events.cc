@@ -1,6 +1,7 @@
 #include "services/sharing/sharing_events.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/events/event_consumer.h"
 #include "services/sharing/decision_point.h"
 #include "services/sharing/information_requests.h"
 
@@ -9,6 +10,7 @@ namespace samepage::sharing {
 std::vector<std::string> SharingColumnFamilies() {
   std::vector<std::string> cfs = DecisionPoint::ColumnFamilies();
   for (std::string& cf : InformationRequests::ColumnFamilies()) cfs.push_back(std::move(cf));
+  cfs.push_back(events::kCursorsColumnFamily);  // the registry-events consumer's cursor
   return cfs;
 }
 

@@ -395,6 +395,44 @@ TEST_F(RequestsTest, CourtSummaryGoesOverdueEscalatesToTheSupervisorAndIsFulfill
                           shr::Event::TYPE_INFORMATION_REQUEST_DECLINED));
 }
 
+// Issue 3's handoff reaches the requests: when the therapist leaves, what
+// waited on him waits on his successor.
+TEST_F(RequestsTest, OpenRequestsFollowTheHandoffToTheSuccessor) {
+  Request request = MustCreate(CourtSummary());
+  dir::RecordDepartureRequest departure;
+  departure.set_name("people/theo");
+  departure.mutable_effective_time()->set_seconds(absl::ToUnixSeconds(clock_.Now()));
+  departure.set_successor("people/stan");
+  dir::Person departed;
+  grpc::Status s = directory_->RecordDeparture(Ctx(T("hana")).get(), departure, &departed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // The registry hands the case over, then the sharing service moves the
+  // request; both react to events, so wait (bounded).
+  bool moved = false;
+  for (int i = 0; i < 250 && !moved; ++i) {
+    moved = ListNames(T("stan"), View::VIEW_WAITING_ON_ME) ==
+            std::vector<std::string>{request.name()};
+    if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(moved);
+  EXPECT_THAT(ListNames(T("theo"), View::VIEW_WAITING_ON_ME), ElementsAre());
+  shr::GetInformationRequestRequest get;
+  get.set_name(request.name());
+  Request now;
+  ASSERT_TRUE(sharing_->GetInformationRequest(Ctx(T("stan")).get(), get, &now).ok());
+  EXPECT_THAT(now.recipient_people(), ElementsAre("people/stan"));
+  EXPECT_EQ(now.recipient().person(), "people/stan");
+  // Stan can answer it.
+  shr::FulfillInformationRequestRequest fulfill;
+  fulfill.set_name(request.name());
+  fulfill.mutable_fulfillment()->set_resource("cases/rivera/notes/n-summary");
+  Request done;
+  s = sharing_->FulfillInformationRequest(Ctx(T("stan")).get(), fulfill, &done);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(done.state(), Request::STATE_FULFILLED);
+}
+
 TEST_F(RequestsTest, ADeclinedRequestNeverGoesOverdue) {
   Request r = MustCreate(CourtSummary());
   Request out;
@@ -688,6 +726,9 @@ class FakePeers final : public sharing::Peers {
   }
   absl::StatusOr<std::vector<reg::Assignment>> CurrentAssignments(const std::string&) override {
     return std::vector<reg::Assignment>{};
+  }
+  absl::StatusOr<reg::Assignment> GetAssignment(const std::string&) override {
+    return absl::NotFoundError("not used here");
   }
   absl::StatusOr<dir::Person> GetPerson(const std::string& name) override {
     absl::MutexLock lock(&mu_);
