@@ -242,9 +242,8 @@ absl::Status Notes::CheckCategory(absl::string_view field, const std::string& ca
 absl::Status Notes::CheckSubject(absl::string_view field, const std::string& case_name,
                                  const std::string& subject) {
   ASSIGN_OR_RETURN(reg::Case c, peers_->GetCase(case_name));
-  const std::string id = storage::IdOf(subject);
   for (const reg::CaseSubject& s : c.subjects()) {
-    if (s.subject_id() == id) return absl::OkStatus();
+    if (s.name() == subject) return absl::OkStatus();
   }
   return Invalid(field, absl::StrCat("\"", subject, "\" is not a subject of ", case_name));
 }
