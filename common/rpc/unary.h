@@ -9,6 +9,7 @@
 #include "common/identity/authenticate.h"
 #include "common/identity/caller.h"
 #include "common/identity/token_verifier.h"
+#include "common/rpc/worker_pool.h"
 #include "common/status/grpc_status.h"
 
 namespace samepage::rpc {
@@ -28,24 +29,30 @@ class Authenticator {
   const Clock* clock_;
 };
 
-// The whole gRPC side of a unary method: authenticate, run the domain call,
-// copy its result into the response, finish with the mapped status. The
-// domain call runs on the callback thread: it does bounded work (RocksDB
-// reads, one synced write), never an open-ended wait.
-template <typename Response, typename Fn>
+// The whole gRPC side of a unary method: authenticate, run the domain call
+// on `workers` (never on the callback thread: see WorkerPool), copy its
+// result into the response, finish with the mapped status. `fn(caller,
+// request)` is copied to the worker, so it must capture by value; the
+// request, response and reactor live until Finish.
+template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
-                                   const Authenticator& authenticator, Response* response,
-                                   Fn&& fn) {
+                                   const Authenticator& authenticator, WorkerPool& workers,
+                                   const Request* request, Response* response, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<identity::Caller> caller = authenticator.Authenticate(*ctx);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  absl::StatusOr<Response> result = std::forward<Fn>(fn)(*caller);
-  if (result.ok()) *response = *std::move(result);
-  reactor->Finish(ToGrpcStatus(result.status()));
+  workers.Run([reactor, request, response, fn, caller = *std::move(caller)] {
+    absl::StatusOr<Response> result = fn(caller, *request);
+    if (result.ok()) *response = *std::move(result);
+    reactor->Finish(ToGrpcStatus(result.status()));
+  });
   return reactor;
 }
+
+// Handlers per service at most; see WorkerPool.
+inline constexpr int kMaxHandlerThreads = 64;
 
 }  // namespace samepage::rpc

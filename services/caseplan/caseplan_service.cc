@@ -8,46 +8,14 @@ namespace samepage::caseplan {
 
 using identity::Caller;
 
-namespace {
-
-// As rpc::RunUnary, but the domain call runs on `pool`: it waits on peers
-// that wait on peers, which the callback threads cannot all do at once.
-template <typename Request, typename Response, typename Fn>
-grpc::ServerUnaryReactor* RunOnPool(grpc::CallbackServerContext* ctx,
-                                    const rpc::Authenticator& authenticator, WorkerPool& pool,
-                                    const Request* req, Response* response, Fn fn) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Caller> caller = authenticator.Authenticate(*ctx);
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
-  // The request, response and reactor live until Finish.
-  pool.Run([reactor, req, response, fn, caller = *std::move(caller)] {
-    absl::StatusOr<Response> result = fn(caller, *req);
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(ToGrpcStatus(result.status()));
-  });
-  return reactor;
-}
-
-}  // namespace
-
-#define SAMEPAGE_NOTES_UNARY(Method, Request, Response)                                          \
-  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,           \
-                                                    const Request* req, Response* resp) {       \
-    Notes* notes = notes_;                                                                      \
-    return RunOnPool(ctx, *auth_, note_workers_, req, resp,                                     \
-                     [notes](const Caller& caller, const Request& r) {                          \
-                       return notes->Method(caller, r);                                         \
-                     });                                                                        \
-  }
-
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                     \
-  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,         \
-                                                    const Request* req, Response* resp) {     \
-    return rpc::RunUnary(ctx, *auth_, resp,                                                   \
-                         [&](const Caller& caller) { return target->Method(caller, *req); }); \
+#define SAMEPAGE_UNARY(Method, Request, Response, target)                                 \
+  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,               \
+                                          const Request* req, Response* resp) {           \
+    auto* domain = target;                                                               \
+    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                               \
+                         [domain](const Caller& caller, const Request& r) {              \
+                           return domain->Method(caller, r);                             \
+                         });                                                             \
   }
 
 SAMEPAGE_UNARY(GetPlan, v1::GetPlanRequest, v1::Plan, plans_)
@@ -60,15 +28,14 @@ SAMEPAGE_UNARY(AcknowledgePlanVersion, v1::AcknowledgePlanVersionRequest, v1::Pl
 SAMEPAGE_UNARY(ListPlanAcknowledgements, v1::ListPlanAcknowledgementsRequest,
                v1::ListPlanAcknowledgementsResponse, plans_)
 SAMEPAGE_UNARY(ListOverdueItems, v1::ListOverdueItemsRequest, v1::ListOverdueItemsResponse, plans_)
-SAMEPAGE_NOTES_UNARY(CreateNote, v1::CreateNoteRequest, v1::Note)
-SAMEPAGE_NOTES_UNARY(GetNote, v1::GetNoteRequest, v1::Note)
-SAMEPAGE_NOTES_UNARY(ListNotes, v1::ListNotesRequest, v1::ListNotesResponse)
-SAMEPAGE_NOTES_UNARY(AmendNote, v1::AmendNoteRequest, v1::Note)
-SAMEPAGE_NOTES_UNARY(ListNoteVersions, v1::ListNoteVersionsRequest, v1::ListNoteVersionsResponse)
-SAMEPAGE_NOTES_UNARY(AcknowledgeNote, v1::AcknowledgeNoteRequest, v1::NoteAcknowledgement)
+SAMEPAGE_UNARY(CreateNote, v1::CreateNoteRequest, v1::Note, notes_)
+SAMEPAGE_UNARY(GetNote, v1::GetNoteRequest, v1::Note, notes_)
+SAMEPAGE_UNARY(ListNotes, v1::ListNotesRequest, v1::ListNotesResponse, notes_)
+SAMEPAGE_UNARY(AmendNote, v1::AmendNoteRequest, v1::Note, notes_)
+SAMEPAGE_UNARY(ListNoteVersions, v1::ListNoteVersionsRequest, v1::ListNoteVersionsResponse, notes_)
+SAMEPAGE_UNARY(AcknowledgeNote, v1::AcknowledgeNoteRequest, v1::NoteAcknowledgement, notes_)
 
 #undef SAMEPAGE_UNARY
-#undef SAMEPAGE_NOTES_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* CasePlanService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {

@@ -5,7 +5,6 @@
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
 #include "services/caseplan/notes.h"
 #include "services/caseplan/plans.h"
-#include "services/caseplan/worker_pool.h"
 
 namespace samepage::caseplan {
 
@@ -14,7 +13,7 @@ class CasePlanService final : public v1::CasePlans::CallbackService {
  public:
   CasePlanService(Plans* plans, Notes* notes, storage::Store* store,
                   const rpc::Authenticator* authenticator)
-      : plans_(plans), notes_(notes), store_(store), auth_(authenticator), note_workers_(8) {}
+      : plans_(plans), notes_(notes), store_(store), auth_(authenticator) {}
 
 #define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
@@ -49,8 +48,8 @@ class CasePlanService final : public v1::CasePlans::CallbackService {
   Notes* notes_;
   storage::Store* store_;
   const rpc::Authenticator* auth_;
-  // Note calls wait on the sharing service (see WorkerPool).
-  WorkerPool note_workers_;
+  // Handlers run here, off gRPC's callback threads (see rpc::WorkerPool).
+  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };
 
 }  // namespace samepage::caseplan

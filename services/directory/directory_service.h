@@ -57,6 +57,8 @@ class DirectoryService final : public v1::Directory::CallbackService {
   Directory* directory_;
   Roster* roster_;
   const rpc::Authenticator* auth_;
+  // Handlers run here, off gRPC's callback threads.
+  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };
 
 }  // namespace samepage::directory

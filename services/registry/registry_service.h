@@ -39,6 +39,8 @@ class RegistryService final : public v1::CaseRegistry::CallbackService {
  private:
   Registry* registry_;
   const rpc::Authenticator* auth_;
+  // Handlers run here, off gRPC's callback threads.
+  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };
 
 }  // namespace samepage::registry

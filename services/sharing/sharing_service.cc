@@ -7,11 +7,14 @@ namespace samepage::sharing {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                   \
-  grpc::ServerUnaryReactor* SharingService::Method(grpc::CallbackServerContext* ctx,        \
-                                                   const Request* req, Response* resp) {    \
-    return rpc::RunUnary(ctx, *auth_, resp,                                                 \
-                         [&](const Caller& caller) { return target->Method(caller, *req); }); \
+#define SAMEPAGE_UNARY(Method, Request, Response, target)                                 \
+  grpc::ServerUnaryReactor* SharingService::Method(grpc::CallbackServerContext* ctx,               \
+                                          const Request* req, Response* resp) {           \
+    auto* domain = target;                                                               \
+    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                               \
+                         [domain](const Caller& caller, const Request& r) {              \
+                           return domain->Method(caller, r);                             \
+                         });                                                             \
   }
 
 SAMEPAGE_UNARY(CreateCategory, v1::CreateCategoryRequest, v1::Category, decisions_)

@@ -55,6 +55,8 @@ class SharingService final : public v1::Sharing::CallbackService {
   InformationRequests* requests_;
   storage::Store* store_;
   const rpc::Authenticator* auth_;
+  // Handlers run here, off gRPC's callback threads.
+  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };
 
 }  // namespace samepage::sharing
