@@ -18,6 +18,7 @@
 #include "cli/dev_token_command.h"
 #include "cli/directory_commands.h"
 #include "cli/flag_values.h"
+#include "cli/plan_commands.h"
 #include "cli/sharing_commands.h"
 
 namespace samepage::cli {
@@ -53,6 +54,7 @@ CommandTable BuildCommands() {
   AddDirectoryCommands(&table);
   AddCaseCommands(&table);
   AddSharingCommands(&table);
+  AddPlanCommands(&table);
   AddDevTokenCommand(&table);
   return table;
 }
