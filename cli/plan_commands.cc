@@ -327,8 +327,10 @@ class Namer {
     reg::Case c;
     if (!Call(invocation_, &reg::CaseRegistry::Stub::GetCase, request, &c).ok()) return;
     for (const reg::CaseSubject& s : c.subjects()) {
-      subjects_[absl::StrCat(case_name_, "/subjects/", s.subject_id())] =
-          s.display_name().empty() ? s.subject_id() : s.display_name();
+      const std::string name = s.name().empty()
+                                   ? absl::StrCat(case_name_, "/subjects/", s.subject_id())
+                                   : s.name();
+      subjects_[name] = s.display_name().empty() ? LastSegment(name) : s.display_name();
     }
   }
 
@@ -576,7 +578,16 @@ absl::Status PlanShow(Invocation& invocation, const ParsedArgs& args) {
     if (absl::Status s = Call(invocation, &PlansStub::GetPlanVersion, request, &v); !s.ok()) {
       return s;
     }
-    return invocation.out().Print(v, invocation.out().json() ? "" : PlanVersionText(v, 0, namer));
+    if (invocation.out().json()) return invocation.out().Print(v, "");
+    // Which version is current, so an old one is not mistaken for it.
+    cp::GetPlanRequest get;
+    get.set_name(plan);
+    cp::Plan current;
+    int32_t current_number = 0;
+    if (Call(invocation, &PlansStub::GetPlan, get, &current).ok()) {
+      current_number = current.current_version_number();
+    }
+    return invocation.out().Print(v, PlanVersionText(v, current_number, namer));
   }
   cp::GetPlanRequest request;
   request.set_name(plan);

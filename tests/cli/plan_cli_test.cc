@@ -523,29 +523,29 @@ TEST_F(PlanCliTest, NotesAddListShowAmendVersionsAck) {
   Result part2 = MustRun({"note", "add", "rivera", "--kind", "progress", "--category",
                           "substance-use-part2", "--title", "Week 2", "--body-file",
                           File("p2.txt", "Bea attends daily.\n"), "--subject", "bea", "--id",
-                          "p2"},
+                          "bea-week2"},
                          "ursula");
-  EXPECT_THAT(part2.out, HasSubstr("Added note rivera/p2 (cases/rivera/notes/p2)."));
+  EXPECT_THAT(part2.out, HasSubstr("Added note rivera/bea-week2 (cases/rivera/notes/bea-week2)."));
 
   // Without a consent the caseworker does not see the Part 2 note at all.
   Result list = MustRun({"note", "list", "rivera", "--purpose", "case-planning"}, "dana");
   EXPECT_THAT(list.out, HasSubstr("1 note\n"));
   EXPECT_THAT(list.out, HasSubstr("rivera/visit1  "));
   EXPECT_THAT(list.out, HasSubstr("contact note  [general]  \"Home visit\"  by dana"));
-  EXPECT_THAT(list.out, Not(HasSubstr("p2")));
-  Result denied = Run({"note", "show", "rivera/p2", "--purpose", "case-planning"}, "dana");
+  EXPECT_THAT(list.out, Not(HasSubstr("bea-week2")));
+  Result denied = Run({"note", "show", "rivera/bea-week2", "--purpose", "case-planning"}, "dana");
   EXPECT_EQ(denied.exit_code, 1) << denied;
   EXPECT_THAT(denied.err, HasSubstr("samepage: PERMISSION_DENIED: "));
   EXPECT_THAT(denied.out, Not(HasSubstr("Bea attends daily")));
 
   // The author reads it by authorship.
-  Result own = MustRun({"note", "show", "cases/rivera/notes/p2"}, "ursula");
+  Result own = MustRun({"note", "show", "cases/rivera/notes/bea-week2"}, "ursula");
   EXPECT_THAT(own.out, HasSubstr("Access basis: authorship"));
   EXPECT_THAT(own.out, HasSubstr("Bea attends daily."));
 
   // Under Bea's consent: the notice above the text, the basis, the record.
   Part2Consent();
-  Result shown = MustRun({"note", "show", "rivera/p2", "--purpose", "case-planning"}, "dana");
+  Result shown = MustRun({"note", "show", "rivera/bea-week2", "--purpose", "case-planning"}, "dana");
   const std::string& t = shown.out;
   const size_t notice = t.find("!! NOTICE");
   ASSERT_NE(notice, std::string::npos) << t;
@@ -559,7 +559,7 @@ TEST_F(PlanCliTest, NotesAddListShowAmendVersionsAck) {
   EXPECT_THAT(t, HasSubstr("Access basis: consent directive (recorded as disclosures/"));
   list = MustRun({"note", "list", "rivera", "--purpose", "case-planning"}, "dana");
   EXPECT_THAT(list.out, HasSubstr("2 notes\n"));
-  EXPECT_LT(list.out.find("rivera/p2"), list.out.find("rivera/visit1"));  // newest first
+  EXPECT_LT(list.out.find("rivera/bea-week2"), list.out.find("rivera/visit1"));  // newest first
   EXPECT_THAT(list.out, HasSubstr("!! see `note show` for its notice"));
   Result paged = MustRun({"note", "list", "rivera", "--purpose", "case-planning", "--page-size",
                           "1"},
@@ -595,7 +595,7 @@ TEST_F(PlanCliTest, NotesAddListShowAmendVersionsAck) {
 
 TEST_F(PlanCliTest, PsychotherapyNoteIsNotListedForOthers) {
   MustRun({"note", "add", "rivera", "--kind", "psychotherapy", "--category",
-           "psychotherapy-notes", "--title", "Session 4", "--body", "Private.", "--id", "s4"},
+           "psychotherapy-notes", "--title", "Session 4", "--body", "Private.", "--id", "session4"},
           "theo");
   Result his = MustRun({"note", "list", "rivera", "--purpose", "treatment"}, "theo");
   EXPECT_THAT(his.out, HasSubstr("1 note\n"));
@@ -603,7 +603,7 @@ TEST_F(PlanCliTest, PsychotherapyNoteIsNotListedForOthers) {
   for (const std::string who : {"dana", "sam"}) {
     Result other = MustRun({"note", "list", "rivera", "--purpose", "treatment"}, who);
     EXPECT_THAT(other.out, HasSubstr("0 notes\n")) << who;
-    Result show = Run({"note", "show", "rivera/s4", "--purpose", "treatment"}, who);
+    Result show = Run({"note", "show", "rivera/session4", "--purpose", "treatment"}, who);
     EXPECT_EQ(show.exit_code, 1) << show;
     EXPECT_THAT(show.err, HasSubstr("PERMISSION_DENIED"));
   }
@@ -659,7 +659,7 @@ TEST_F(PlanCliTest, BadInputIsAUsageErrorAndStrangersAreDenied) {
 
   MustRun({"plan", "publish", "rivera", "--file", v1}, "dana");
   MustRun({"note", "add", "rivera", "--kind", "contact", "--category", "general", "--title", "t",
-           "--body", "b", "--id", "n1"},
+           "--body", "b", "--id", "note1"},
           "dana");
   const std::vector<std::vector<std::string>> denied = {
       {"plan", "show", "rivera"},
@@ -669,10 +669,10 @@ TEST_F(PlanCliTest, BadInputIsAUsageErrorAndStrangersAreDenied) {
       {"plan", "overdue", "--case", "rivera"},
       {"plan", "publish", "rivera", "--file", v1},
       {"note", "list", "rivera"},
-      {"note", "show", "rivera/n1"},
+      {"note", "show", "rivera/note1"},
       {"note", "add", "rivera", "--kind", "other", "--category", "general", "--title", "t",
        "--body", "b"},
-      {"note", "ack", "rivera/n1"},
+      {"note", "ack", "rivera/note1"},
   };
   for (const auto& args : denied) {
     Result r = Run(args, "sid");
