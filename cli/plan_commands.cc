@@ -466,6 +466,7 @@ std::string FieldValueText(const google::protobuf::Message& m, const std::string
     case google::protobuf::FieldDescriptor::CPPTYPE_STRING: {
       std::string v = r->GetString(m, f);
       if (v.empty()) return "(none)";
+      if (absl::StartsWith(v, "people/") || absl::StartsWith(v, "cases/")) return LastSegment(v);
       if (v.size() > 60) v = absl::StrCat(v.substr(0, 57), "...");
       return absl::StrCat("\"", v, "\"");
     }
