@@ -240,11 +240,11 @@ absl::StatusOr<std::string> PurposeFlag(const ParsedArgs& args) {
 }
 
 std::string KindPhrase(cp::Note::Kind kind) {
-  return Phrase(kind, "KIND_", "_NOTE") +
-         (kind == cp::Note::KIND_PROGRESS_NOTE || kind == cp::Note::KIND_CONTACT_NOTE ||
-                  kind == cp::Note::KIND_PSYCHOTHERAPY_NOTE
-              ? " note"
-              : "");
+  return Phrase(kind, "KIND_", "_NOTE") + (kind == cp::Note::KIND_PROGRESS_NOTE ||
+                                                   kind == cp::Note::KIND_CONTACT_NOTE ||
+                                                   kind == cp::Note::KIND_PSYCHOTHERAPY_NOTE
+                                               ? " note"
+                                               : "");
 }
 
 // "ACCESS_BASIS_CONSENT_DIRECTIVE" -> "consent directive".
@@ -263,7 +263,8 @@ std::string Date(const google::protobuf::Timestamp& t) {
 std::string DurationText(absl::Duration d) {
   if (d < absl::ZeroDuration()) d = -d;
   const int64_t hours = absl::ToInt64Hours(d);
-  if (hours >= 48) return absl::StrCat(hours / 24, "d", hours % 24 == 0 ? "" : absl::StrCat(hours % 24, "h"));
+  if (hours >= 48)
+    return absl::StrCat(hours / 24, "d", hours % 24 == 0 ? "" : absl::StrCat(hours % 24, "h"));
   if (hours >= 1) return absl::StrCat(hours, "h");
   return absl::StrCat(absl::ToInt64Minutes(d), "m");
 }
@@ -314,9 +315,7 @@ class Namer {
     return name;
   }
 
-  std::string Role(const std::string& role) {
-    return absl::StrReplaceAll(role, {{"-", " "}});
-  }
+  std::string Role(const std::string& role) { return absl::StrReplaceAll(role, {{"-", " "}}); }
 
  private:
   void LoadCase() {
@@ -327,9 +326,8 @@ class Namer {
     reg::Case c;
     if (!Call(invocation_, &reg::CaseRegistry::Stub::GetCase, request, &c).ok()) return;
     for (const reg::CaseSubject& s : c.subjects()) {
-      const std::string name = s.name().empty()
-                                   ? absl::StrCat(case_name_, "/subjects/", s.subject_id())
-                                   : s.name();
+      const std::string name =
+          s.name().empty() ? absl::StrCat(case_name_, "/subjects/", s.subject_id()) : s.name();
       subjects_[name] = s.display_name().empty() ? LastSegment(name) : s.display_name();
     }
   }
@@ -362,8 +360,8 @@ bool TaskOpen(const cp::Task& t) {
 }
 
 std::string PlanVersionText(const cp::PlanVersion& v, int32_t current, Namer& namer) {
-  std::string text = absl::StrCat("Case plan of ", CaseOf(v.name()), ", version ",
-                                  v.version_number());
+  std::string text =
+      absl::StrCat("Case plan of ", CaseOf(v.name()), ", version ", v.version_number());
   if (current > 0) {
     absl::StrAppend(&text, v.version_number() == current
                                ? " (the current version)"
@@ -406,8 +404,7 @@ std::string PlanVersionText(const cp::PlanVersion& v, int32_t current, Namer& na
     details.push_back(absl::StrCat("due: ", t.has_due_time() ? Date(t.due_time()) : "no date"));
     if (!t.goal_id().empty()) {
       auto it = goal_titles.find(t.goal_id());
-      details.push_back(
-          absl::StrCat("goal: ", it == goal_titles.end() ? t.goal_id() : it->second));
+      details.push_back(absl::StrCat("goal: ", it == goal_titles.end() ? t.goal_id() : it->second));
     }
     if (t.has_complete_time()) details.push_back(absl::StrCat("done: ", Date(t.complete_time())));
     details.push_back(absl::StrCat("id: ", t.task_id()));
@@ -436,15 +433,16 @@ std::string PlanVersionText(const cp::PlanVersion& v, int32_t current, Namer& na
 
   absl::StrAppend(&text, "\nPublished by ", namer.Of(v.publisher()), " on ", When(v.create_time()),
                   "\n");
-  if (!v.change_summary().empty()) absl::StrAppend(&text, "What changed: ", v.change_summary(), "\n");
+  if (!v.change_summary().empty())
+    absl::StrAppend(&text, "What changed: ", v.change_summary(), "\n");
   if (!v.etag().empty()) absl::StrAppend(&text, "Etag: ", v.etag(), "\n");
   return text;
 }
 
 std::string VersionLine(const cp::PlanVersion& v) {
   return absl::StrCat("v", v.version_number(), "  ", When(v.create_time()), "  by ",
-                      LastSegment(v.publisher()), "  ", v.goals_size(), " goals, ",
-                      v.tasks_size(), " tasks, ", v.required_steps_size(), " steps",
+                      LastSegment(v.publisher()), "  ", v.goals_size(), " goals, ", v.tasks_size(),
+                      " tasks, ", v.required_steps_size(), " steps",
                       v.change_summary().empty() ? "" : absl::StrCat("  — ", v.change_summary()));
 }
 
@@ -515,8 +513,8 @@ void AppendChanges(std::string* text, absl::string_view heading,
     if (c.change_type() == cp::CHANGE_TYPE_CHANGED) {
       for (const std::string& field : c.changed_fields()) {
         absl::StrAppend(text, "      ", absl::StrReplaceAll(field, {{"_", " "}}), ": ",
-                        FieldValueText(c.before(), field), " -> ",
-                        FieldValueText(c.after(), field), "\n");
+                        FieldValueText(c.before(), field), " -> ", FieldValueText(c.after(), field),
+                        "\n");
       }
     } else {
       for (const char* field : {"status", "owner", "owner_role", "due_time", "target_time"}) {
@@ -532,19 +530,18 @@ void AppendChanges(std::string* text, absl::string_view heading,
 
 std::string DiffText(const std::string& plan, const cp::DiffPlanVersionsResponse& d,
                      bool since_ack) {
-  std::string text = absl::StrCat("Changes to ", plan, " from ",
-                                  d.base_version_number() == 0
-                                      ? std::string("an empty plan")
-                                      : absl::StrCat("version ", d.base_version_number()),
-                                  " to version ", d.target_version_number());
+  std::string text =
+      absl::StrCat("Changes to ", plan, " from ",
+                   d.base_version_number() == 0 ? std::string("an empty plan")
+                                                : absl::StrCat("version ", d.base_version_number()),
+                   " to version ", d.target_version_number());
   if (since_ack) {
-    absl::StrAppend(&text, d.base_version_number() == 0
-                               ? " (you have acknowledged no version yet)"
-                               : " (the last version you acknowledged)");
+    absl::StrAppend(&text, d.base_version_number() == 0 ? " (you have acknowledged no version yet)"
+                                                        : " (the last version you acknowledged)");
   }
   absl::StrAppend(&text, ":\n");
-  if (d.goal_changes().empty() && d.task_changes().empty() &&
-      d.required_step_changes().empty() && !d.family_summary_changed()) {
+  if (d.goal_changes().empty() && d.task_changes().empty() && d.required_step_changes().empty() &&
+      !d.family_summary_changed()) {
     absl::StrAppend(&text, "No changes.\n");
     return text;
   }
@@ -561,8 +558,8 @@ std::string DiffText(const std::string& plan, const cp::DiffPlanVersionsResponse
 // A stale etag: the server's message, and what to do about it.
 absl::Status Stale(const absl::Status& s, absl::string_view what, absl::string_view next) {
   if (s.code() != absl::StatusCode::kAborted) return s;
-  return absl::AbortedError(absl::StrCat(s.message(), " (", what,
-                                         " changed since its etag was read; ", next, ")"));
+  return absl::AbortedError(
+      absl::StrCat(s.message(), " (", what, " changed since its etag was read; ", next, ")"));
 }
 
 // --- plans: commands ---
@@ -610,11 +607,11 @@ absl::Status PlanPublish(Invocation& invocation, const ParsedArgs& args) {
   request.set_parent(plan);
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto parsed = google::protobuf::util::JsonStringToMessage(*json, request.mutable_plan_version(),
-                                                           options);
+  auto parsed =
+      google::protobuf::util::JsonStringToMessage(*json, request.mutable_plan_version(), options);
   if (!parsed.ok()) {
-    return UsageError(absl::StrCat("--file: ", *path, " is not a plan version in JSON: ",
-                                   std::string(parsed.message())));
+    return UsageError(absl::StrCat(
+        "--file: ", *path, " is not a plan version in JSON: ", std::string(parsed.message())));
   }
   bool read_etag = false;
   if (args.Has("etag")) {
@@ -634,15 +631,16 @@ absl::Status PlanPublish(Invocation& invocation, const ParsedArgs& args) {
   cp::PlanVersion published;
   absl::Status s = Call(invocation, &PlansStub::PublishPlanVersion, request, &published);
   if (!s.ok()) {
-    return Stale(s, "the plan",
-                 absl::StrCat("see `samepage plan diff ", args.positionals()[0],
-                              "`, then publish again",
-                              read_etag ? "" : " without --etag or with the new one"));
+    return Stale(
+        s, "the plan",
+        absl::StrCat("see `samepage plan diff ", args.positionals()[0], "`, then publish again",
+                     read_etag ? "" : " without --etag or with the new one"));
   }
-  std::string text = absl::StrCat("Published version ", published.version_number(), " of ", plan,
-                                  published.version_number() == 1 ? " (its first version)" : "",
-                                  ".\n");
-  if (read_etag) absl::StrAppend(&text, "(It replaces the version current when this command read it.)\n");
+  std::string text =
+      absl::StrCat("Published version ", published.version_number(), " of ", plan,
+                   published.version_number() == 1 ? " (its first version)" : "", ".\n");
+  if (read_etag)
+    absl::StrAppend(&text, "(It replaces the version current when this command read it.)\n");
   absl::StrAppend(&text, "Etag: ", published.etag(), "\n");
   return invocation.out().Print(published, text);
 }
@@ -656,7 +654,8 @@ absl::Status PlanVersions(Invocation& invocation, const ParsedArgs& args) {
             &cp::ListPlanVersionsResponse::mutable_plan_versions, args.Has("all"));
   if (!list.ok()) return list.status();
   std::string text;
-  for (const cp::PlanVersion& v : list->plan_versions()) absl::StrAppend(&text, VersionLine(v), "\n");
+  for (const cp::PlanVersion& v : list->plan_versions())
+    absl::StrAppend(&text, VersionLine(v), "\n");
   if (list->plan_versions().empty()) text = "No versions.\n";
   absl::StrAppend(&text, MoreNote(list->next_page_token()));
   return invocation.out().Print(*list, text);
@@ -742,20 +741,22 @@ absl::Status PlanAcks(Invocation& invocation, const ParsedArgs& args) {
     std::string line = absl::StrCat("  ", namer.Of(m.person()), " — ", absl::StrJoin(roles, ", "));
     if (m.acknowledged()) {
       ++acknowledged;
-      absl::StrAppend(&line, "; acknowledged version ", m.last_acknowledged_version_number(), " on ",
-                      When(m.acknowledge_time()));
+      absl::StrAppend(&line, "; acknowledged version ", m.last_acknowledged_version_number(),
+                      " on ", When(m.acknowledge_time()));
       absl::StrAppend(&have, line, "\n");
     } else {
       if (m.last_acknowledged_version_number() > 0) {
-        absl::StrAppend(&line, "; last acknowledged version ", m.last_acknowledged_version_number());
+        absl::StrAppend(&line, "; last acknowledged version ",
+                        m.last_acknowledged_version_number());
       }
       absl::StrAppend(&have_not, line, "\n");
     }
   }
-  std::string text = absl::StrCat("Version ", list->version_number(), " of ", plan, ": ",
-                                  acknowledged, " of ", list->members_size(),
-                                  " team members have acknowledged it.\n");
-  absl::StrAppend(&text, "Not yet acknowledged:\n", have_not.empty() ? "  (everyone has)\n" : have_not);
+  std::string text =
+      absl::StrCat("Version ", list->version_number(), " of ", plan, ": ", acknowledged, " of ",
+                   list->members_size(), " team members have acknowledged it.\n");
+  absl::StrAppend(&text, "Not yet acknowledged:\n",
+                  have_not.empty() ? "  (everyone has)\n" : have_not);
   absl::StrAppend(&text, "Acknowledged:\n", have.empty() ? "  (nobody yet)\n" : have);
   absl::StrAppend(&text, MoreNote(list->next_page_token()));
   return invocation.out().Print(*list, text);
@@ -819,17 +820,17 @@ std::string ObligationsText(const cp::Note& n) {
         heading = "OBLIGATION";
         break;
     }
-    absl::StrAppend(&text, "!! ", heading, o.source().empty() ? "" : absl::StrCat(" (", o.source(), ")"),
-                    "\n");
+    absl::StrAppend(&text, "!! ", heading,
+                    o.source().empty() ? "" : absl::StrCat(" (", o.source(), ")"), "\n");
     if (!o.text().empty()) absl::StrAppend(&text, Indent(o.text(), "!!   "));
   }
   return text;
 }
 
 std::string NoteLine(const cp::Note& n) {
-  std::string line = absl::StrCat(ShortNote(n.name()), "  ", When(n.create_time()), "  ",
-                                  KindPhrase(n.kind()), "  [", n.category(), "]  \"", n.title(),
-                                  "\"  by ", LastSegment(n.author()));
+  std::string line =
+      absl::StrCat(ShortNote(n.name()), "  ", When(n.create_time()), "  ", KindPhrase(n.kind()),
+                   "  [", n.category(), "]  \"", n.title(), "\"  by ", LastSegment(n.author()));
   if (n.version_number() > 1) absl::StrAppend(&line, "  (amended, v", n.version_number(), ")");
   if (!n.obligations().empty()) absl::StrAppend(&line, "  !! see `note show` for its notice");
   return line;
@@ -895,7 +896,8 @@ absl::Status NoteAdd(Invocation& invocation, const ParsedArgs& args) {
   if (!body.ok()) return body.status();
   n->set_body(*body);
   if (args.Has("subject")) n->set_subject(SubjectName(case_name, args.Get("subject")));
-  if (args.Has("answers")) n->set_answers_request(ExpandName("informationRequests", args.Get("answers")));
+  if (args.Has("answers"))
+    n->set_answers_request(ExpandName("informationRequests", args.Get("answers")));
   if (args.Has("occurred")) {
     absl::StatusOr<absl::Time> t = ParseTime("occurred", args.Get("occurred"), absl::Now());
     if (!t.ok()) return t.status();
@@ -984,9 +986,9 @@ absl::Status NoteAmend(Invocation& invocation, const ParsedArgs& args) {
   }
   cp::Note amended;
   if (absl::Status s = Call(invocation, &PlansStub::AmendNote, request, &amended); !s.ok()) {
-    return Stale(s, "the note",
-                 absl::StrCat("see `samepage note show ", args.positionals()[0],
-                              "` and amend again"));
+    return Stale(
+        s, "the note",
+        absl::StrCat("see `samepage note show ", args.positionals()[0], "` and amend again"));
   }
   return invocation.out().Print(
       amended, absl::StrCat("Amended note ", ShortNote(amended.name()), ": now version ",
@@ -1007,8 +1009,8 @@ absl::Status NoteVersions(Invocation& invocation, const ParsedArgs& args) {
       Pages(invocation, request, &PlansStub::ListNoteVersions,
             &cp::ListNoteVersionsResponse::mutable_note_versions, args.Has("all"));
   if (!list.ok()) return list.status();
-  std::string text = absl::StrCat(list->note_versions_size(), " versions of ", *name,
-                                  ", newest first:\n");
+  std::string text =
+      absl::StrCat(list->note_versions_size(), " versions of ", *name, ", newest first:\n");
   for (const cp::NoteVersion& v : list->note_versions()) {
     absl::StrAppend(&text, "v", v.version_number(), "  ", When(v.create_time()), "  by ",
                     LastSegment(v.amended_by()), "  \"", v.title(), "\"  [", v.category(), "]",
@@ -1049,14 +1051,18 @@ constexpr char kPlanFileHelp[] =
     "      \"changeSummary\": \"First plan\",\n"
     "      \"goals\": [{\"goalId\": \"safety\", \"title\": \"Leo is safe at home\",\n"
     "                 \"subjects\": [\"cases/rivera/subjects/leo\"],\n"
-    "                 \"ownerRole\": \"dependency-case-manager\", \"status\": \"STATUS_IN_PROGRESS\",\n"
+    "                 \"ownerRole\": \"dependency-case-manager\", \"status\": "
+    "\"STATUS_IN_PROGRESS\",\n"
     "                 \"targetTime\": \"2026-09-01T00:00:00Z\"}],\n"
     "      \"tasks\": [{\"taskId\": \"home-visit\", \"title\": \"Weekly home visit\",\n"
     "                 \"goalId\": \"safety\", \"owner\": \"people/dana\",\n"
-    "                 \"dueTime\": \"2026-05-08T17:00:00Z\", \"status\": \"STATUS_NOT_STARTED\"}],\n"
-    "      \"requiredSteps\": [{\"stepId\": \"screening\", \"title\": \"Substance-use screening\",\n"
+    "                 \"dueTime\": \"2026-05-08T17:00:00Z\", \"status\": "
+    "\"STATUS_NOT_STARTED\"}],\n"
+    "      \"requiredSteps\": [{\"stepId\": \"screening\", \"title\": \"Substance-use "
+    "screening\",\n"
     "                 \"sequence\": 1, \"timeLimit\": \"172800s\",\n"
-    "                 \"ownerRole\": \"dependency-case-manager\", \"status\": \"STATUS_PENDING\"}]\n"
+    "                 \"ownerRole\": \"dependency-case-manager\", \"status\": "
+    "\"STATUS_PENDING\"}]\n"
     "    }\n"
     "  Goal status: STATUS_NOT_STARTED, _IN_PROGRESS, _ACHIEVED, _PARTIALLY_ACHIEVED,\n"
     "  _NOT_ACHIEVED, _DISCONTINUED; task: _NOT_STARTED, _IN_PROGRESS, _DONE, _BLOCKED,\n"

@@ -44,12 +44,10 @@ constexpr int kMaxPages = 10000;
 
 template <typename Stub, typename Request, typename Response>
 absl::Status Call(Invocation &invocation,
-                  grpc::Status (Stub::*method)(grpc::ClientContext *,
-                                               const Request &, Response *),
+                  grpc::Status (Stub::*method)(grpc::ClientContext *, const Request &, Response *),
                   const Request &request, Response *response) {
   absl::StatusOr<Connection *> connection = invocation.connection();
-  if (!connection.ok())
-    return connection.status();
+  if (!connection.ok()) return connection.status();
   Stub stub((*connection)->channel());
   std::unique_ptr<grpc::ClientContext> context = (*connection)->NewContext();
   return (*connection)->Check((stub.*method)(context.get(), request, response));
@@ -57,30 +55,24 @@ absl::Status Call(Invocation &invocation,
 
 // One page, or with `all` every page merged into the first response.
 template <typename Stub, typename Request, typename Response, typename Item>
-absl::StatusOr<Response>
-Pages(Invocation &invocation, Request request,
-      grpc::Status (Stub::*method)(grpc::ClientContext *, const Request &,
-                                   Response *),
-      google::protobuf::RepeatedPtrField<Item> *(Response::*items)(),
-      bool all) {
+absl::StatusOr<Response> Pages(Invocation &invocation, Request request,
+                               grpc::Status (Stub::*method)(grpc::ClientContext *, const Request &,
+                                                            Response *),
+                               google::protobuf::RepeatedPtrField<Item> *(Response::*items)(),
+                               bool all) {
   Response merged;
   for (int page = 0;; ++page) {
     Response response;
-    if (absl::Status s = Call(invocation, method, request, &response); !s.ok())
-      return s;
+    if (absl::Status s = Call(invocation, method, request, &response); !s.ok()) return s;
     if (page == 0) {
       merged = response;
     } else {
-      for (Item &item : *(response.*items)())
-        *(merged.*items)()->Add() = std::move(item);
+      for (Item &item : *(response.*items)()) *(merged.*items)()->Add() = std::move(item);
       merged.set_next_page_token(response.next_page_token());
     }
-    if (!all || response.next_page_token().empty())
-      break;
-    if (page + 1 >= kMaxPages ||
-        response.next_page_token() == request.page_token()) {
-      return absl::InternalError(
-          "the server keeps returning pages; stopped following them");
+    if (!all || response.next_page_token().empty()) break;
+    if (page + 1 >= kMaxPages || response.next_page_token() == request.page_token()) {
+      return absl::InternalError("the server keeps returning pages; stopped following them");
     }
     request.set_page_token(response.next_page_token());
   }
@@ -90,12 +82,9 @@ Pages(Invocation &invocation, Request request,
 template <typename Request>
 absl::Status SetPaging(const ParsedArgs &args, Request *request) {
   if (args.Has("page-size")) {
-    absl::StatusOr<int64_t> size =
-        ParseCount("page-size", args.Get("page-size"));
-    if (!size.ok())
-      return size.status();
-    if (*size > 1000000)
-      return UsageError("--page-size: too large");
+    absl::StatusOr<int64_t> size = ParseCount("page-size", args.Get("page-size"));
+    if (!size.ok()) return size.status();
+    if (*size > 1000000) return UsageError("--page-size: too large");
     request->set_page_size(static_cast<int32_t>(*size));
   }
   request->set_page_token(args.Get("page-token"));
@@ -110,14 +99,11 @@ std::vector<FlagSpec> PagingFlags(std::vector<FlagSpec> more) {
 }
 
 std::string MoreNote(const std::string &next_page_token) {
-  if (next_page_token.empty())
-    return "";
-  return absl::StrCat("(more: add --page-token ", next_page_token,
-                      ", or --all for everything)\n");
+  if (next_page_token.empty()) return "";
+  return absl::StrCat("(more: add --page-token ", next_page_token, ", or --all for everything)\n");
 }
 
-absl::StatusOr<std::string> Required(const ParsedArgs &args,
-                                     absl::string_view flag) {
+absl::StatusOr<std::string> Required(const ParsedArgs &args, absl::string_view flag) {
   if (!args.Has(flag) || args.Get(flag).empty()) {
     return UsageError(absl::StrCat("--", flag, " is required"));
   }
@@ -127,50 +113,38 @@ absl::StatusOr<std::string> Required(const ParsedArgs &args,
 absl::StatusOr<std::vector<std::string>> RequiredAll(const ParsedArgs &args,
                                                      absl::string_view flag) {
   std::vector<std::string> values = args.GetAll(flag);
-  if (values.empty())
-    return UsageError(absl::StrCat("--", flag, " is required (at least one)"));
+  if (values.empty()) return UsageError(absl::StrCat("--", flag, " is required (at least one)"));
   return values;
 }
 
 // --- names ---
 
 std::string CaseName(absl::string_view v) { return ExpandName("cases", v); }
-std::string ConsentName(absl::string_view v) {
-  return ExpandName("consents", v);
-}
-std::string CourtOrderName(absl::string_view v) {
-  return ExpandName("courtOrders", v);
-}
-std::string RequestName(absl::string_view v) {
-  return ExpandName("informationRequests", v);
-}
+std::string ConsentName(absl::string_view v) { return ExpandName("consents", v); }
+std::string CourtOrderName(absl::string_view v) { return ExpandName("courtOrders", v); }
+std::string RequestName(absl::string_view v) { return ExpandName("informationRequests", v); }
 
 // A subject of `case_name`: "bea" -> "cases/rivera/subjects/bea".
 std::string SubjectName(absl::string_view case_name, absl::string_view v) {
-  if (v.empty() || absl::StrContains(v, '/'))
-    return std::string(v);
+  if (v.empty() || absl::StrContains(v, '/')) return std::string(v);
   return absl::StrCat(case_name, "/subjects/", v);
 }
 
 // "rivera/bea" or "cases/rivera/subjects/bea".
-absl::StatusOr<std::string> CaseSubjectName(absl::string_view flag,
-                                            absl::string_view v) {
-  if (absl::StartsWith(v, "cases/"))
-    return std::string(v);
+absl::StatusOr<std::string> CaseSubjectName(absl::string_view flag, absl::string_view v) {
+  if (absl::StartsWith(v, "cases/")) return std::string(v);
   std::vector<absl::string_view> parts = absl::StrSplit(v, '/');
   if (parts.size() == 2 && !parts[0].empty() && !parts[1].empty()) {
     return absl::StrCat("cases/", parts[0], "/subjects/", parts[1]);
   }
-  return UsageError(
-      absl::StrCat("--", flag, ": \"", v,
-                   "\" is not a subject: give CASE/SUBJECT_ID (rivera/bea) or "
-                   "cases/CASE/subjects/SUBJECT_ID"));
+  return UsageError(absl::StrCat("--", flag, ": \"", v,
+                                 "\" is not a subject: give CASE/SUBJECT_ID (rivera/bea) or "
+                                 "cases/CASE/subjects/SUBJECT_ID"));
 }
 
 // "therapist", "roles/therapist" or "caseRoles/therapist" -> "therapist".
 std::string CaseRoleId(absl::string_view v) {
-  if (!absl::ConsumePrefix(&v, "caseRoles/"))
-    absl::ConsumePrefix(&v, "roles/");
+  if (!absl::ConsumePrefix(&v, "caseRoles/")) absl::ConsumePrefix(&v, "roles/");
   return std::string(v);
 }
 
@@ -181,8 +155,7 @@ std::string CategoryId(absl::string_view v) {
 
 std::string LastSegment(absl::string_view name) {
   const size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name
-                                                      : name.substr(slash + 1));
+  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
 }
 
 // --- enum words ---
@@ -192,24 +165,24 @@ std::string EnumWord(absl::string_view enum_name, absl::string_view prefix) {
   return absl::StrReplaceAll(absl::AsciiStrToLower(enum_name), {{"_", "-"}});
 }
 
-template <typename E> std::string Word(E value, absl::string_view prefix) {
-  const auto *v =
-      google::protobuf::GetEnumDescriptor<E>()->FindValueByNumber(value);
-  return v == nullptr ? absl::StrCat(static_cast<int>(value))
-                      : EnumWord(v->name(), prefix);
+template <typename E>
+std::string Word(E value, absl::string_view prefix) {
+  const auto *v = google::protobuf::GetEnumDescriptor<E>()->FindValueByNumber(value);
+  return v == nullptr ? absl::StrCat(static_cast<int>(value)) : EnumWord(v->name(), prefix);
 }
 
 // The word with spaces, for sentences: "consent directive".
-template <typename E> std::string Phrase(E value, absl::string_view prefix) {
+template <typename E>
+std::string Phrase(E value, absl::string_view prefix) {
   return absl::StrReplaceAll(Word(value, prefix), {{"-", " "}});
 }
 
-template <typename E> std::string Words(absl::string_view prefix) {
+template <typename E>
+std::string Words(absl::string_view prefix) {
   const auto *d = google::protobuf::GetEnumDescriptor<E>();
   std::vector<std::string> words;
   for (int i = 0; i < d->value_count(); ++i) {
-    if (d->value(i)->number() != 0)
-      words.push_back(EnumWord(d->value(i)->name(), prefix));
+    if (d->value(i)->number() != 0) words.push_back(EnumWord(d->value(i)->name(), prefix));
   }
   return absl::StrJoin(words, ", ");
 }
@@ -217,44 +190,37 @@ template <typename E> std::string Words(absl::string_view prefix) {
 template <typename E>
 absl::StatusOr<E> ParseWord(absl::string_view flag, absl::string_view text,
                             absl::string_view prefix, absl::string_view what) {
-  std::string upper = absl::StrReplaceAll(
-      absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text)),
-      {{"-", "_"}, {" ", "_"}});
-  if (!absl::StartsWith(upper, prefix))
-    upper = absl::StrCat(prefix, upper);
-  const auto *v =
-      google::protobuf::GetEnumDescriptor<E>()->FindValueByName(upper);
+  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text)),
+                                          {{"-", "_"}, {" ", "_"}});
+  if (!absl::StartsWith(upper, prefix)) upper = absl::StrCat(prefix, upper);
+  const auto *v = google::protobuf::GetEnumDescriptor<E>()->FindValueByName(upper);
   if (v == nullptr || v->number() == 0) {
-    return UsageError(absl::StrCat("--", flag, ": \"", text, "\" is not ", what,
-                                   " (", Words<E>(prefix), ")"));
+    return UsageError(
+        absl::StrCat("--", flag, ": \"", text, "\" is not ", what, " (", Words<E>(prefix), ")"));
   }
   return static_cast<E>(v->number());
 }
 
-absl::StatusOr<sh::Purpose> ParsePurpose(absl::string_view flag,
-                                         absl::string_view text) {
+absl::StatusOr<sh::Purpose> ParsePurpose(absl::string_view flag, absl::string_view text) {
   return ParseWord<sh::Purpose>(flag, text, "PURPOSE_", "a purpose");
 }
 
 // --- values ---
 
-absl::StatusOr<absl::Time> TimeFlag(const ParsedArgs &args,
-                                    absl::string_view flag) {
+absl::StatusOr<absl::Time> TimeFlag(const ParsedArgs &args, absl::string_view flag) {
   return ParseTime(flag, args.Get(flag), absl::Now());
 }
 
 // "+5d", "+36h", "+2d12h", "+90m", or an RFC 3339 time.
-absl::StatusOr<absl::Time> ParseDue(absl::string_view flag,
-                                    absl::string_view text, absl::Time now) {
-  if (!absl::StartsWith(text, "+"))
-    return ParseTime(flag, text, now);
+absl::StatusOr<absl::Time> ParseDue(absl::string_view flag, absl::string_view text,
+                                    absl::Time now) {
+  if (!absl::StartsWith(text, "+")) return ParseTime(flag, text, now);
   absl::string_view rest = text.substr(1);
   absl::Duration total = absl::ZeroDuration();
   bool any = false;
   while (!rest.empty()) {
     size_t digits = 0;
-    while (digits < rest.size() &&
-           std::isdigit(static_cast<unsigned char>(rest[digits]))) {
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) {
       ++digits;
     }
     int64_t n = 0;
@@ -264,76 +230,65 @@ absl::StatusOr<absl::Time> ParseDue(absl::string_view flag,
       break;
     }
     switch (rest[digits]) {
-    case 'd':
-      total += absl::Hours(24 * n);
-      break;
-    case 'h':
-      total += absl::Hours(n);
-      break;
-    case 'm':
-      total += absl::Minutes(n);
-      break;
-    default:
-      return UsageError(absl::StrCat(
-          "--", flag, ": \"", text,
-          "\" is not a due time: give RFC 3339 or +5d, +36h, +2d12h"));
+      case 'd':
+        total += absl::Hours(24 * n);
+        break;
+      case 'h':
+        total += absl::Hours(n);
+        break;
+      case 'm':
+        total += absl::Minutes(n);
+        break;
+      default:
+        return UsageError(absl::StrCat("--", flag, ": \"", text,
+                                       "\" is not a due time: give RFC 3339 or +5d, +36h, +2d12h"));
     }
     any = true;
     rest.remove_prefix(digits + 1);
   }
   if (!any) {
-    return UsageError(absl::StrCat(
-        "--", flag, ": \"", text,
-        "\" is not a due time: give RFC 3339 or +5d, +36h, +2d12h"));
+    return UsageError(absl::StrCat("--", flag, ": \"", text,
+                                   "\" is not a due time: give RFC 3339 or +5d, +36h, +2d12h"));
   }
   return now + total;
 }
 
 // "person:dana", "org:harbor", "role:dependency-case-manager", each with an
 // optional ":Display Name".
-absl::StatusOr<sh::Party> ParseParty(absl::string_view flag,
-                                     absl::string_view text) {
-  std::vector<std::string> parts =
-      absl::StrSplit(text, absl::MaxSplits(':', 2));
+absl::StatusOr<sh::Party> ParseParty(absl::string_view flag, absl::string_view text) {
+  std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits(':', 2));
   sh::Party party;
   auto bad = [&]() {
-    return UsageError(
-        absl::StrCat("--", flag, ": \"", text,
-                     "\" is not a party: give person:PERSON, org:ORG or "
-                     "role:CASE_ROLE, optionally followed "
-                     "by :Display Name (e.g. person:dana, org:harbor, "
-                     "role:dependency-case-manager)"));
+    return UsageError(absl::StrCat("--", flag, ": \"", text,
+                                   "\" is not a party: give person:PERSON, org:ORG or "
+                                   "role:CASE_ROLE, optionally followed "
+                                   "by :Display Name (e.g. person:dana, org:harbor, "
+                                   "role:dependency-case-manager)"));
   };
-  if (parts.size() < 2 || absl::StripAsciiWhitespace(parts[1]).empty())
-    return bad();
-  const std::string kind =
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[0]));
+  if (parts.size() < 2 || absl::StripAsciiWhitespace(parts[1]).empty()) return bad();
+  const std::string kind = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[0]));
   const std::string id(absl::StripAsciiWhitespace(parts[1]));
   if (kind == "person" || kind == "people") {
     party.set_person(PersonName(id));
-  } else if (kind == "org" || kind == "organization" ||
-             kind == "organisation" || kind == "organizations") {
+  } else if (kind == "org" || kind == "organization" || kind == "organisation" ||
+             kind == "organizations") {
     party.set_organization(OrganizationName(id));
   } else if (kind == "role" || kind == "case-role") {
     party.set_case_role(CaseRoleId(id));
   } else {
     return bad();
   }
-  if (parts.size() == 3)
-    party.set_display_name(std::string(absl::StripAsciiWhitespace(parts[2])));
+  if (parts.size() == 3) party.set_display_name(std::string(absl::StripAsciiWhitespace(parts[2])));
   return party;
 }
 
-absl::StatusOr<std::vector<sh::Party>> PartiesFlag(const ParsedArgs &args,
-                                                   absl::string_view flag) {
+absl::StatusOr<std::vector<sh::Party>> PartiesFlag(const ParsedArgs &args, absl::string_view flag) {
   absl::StatusOr<std::vector<std::string>> texts = RequiredAll(args, flag);
-  if (!texts.ok())
-    return texts.status();
+  if (!texts.ok()) return texts.status();
   std::vector<sh::Party> parties;
   for (const std::string &text : *texts) {
     absl::StatusOr<sh::Party> party = ParseParty(flag, text);
-    if (!party.ok())
-      return party.status();
+    if (!party.ok()) return party.status();
     parties.push_back(*std::move(party));
   }
   return parties;
@@ -342,33 +297,26 @@ absl::StatusOr<std::vector<sh::Party>> PartiesFlag(const ParsedArgs &args,
 // The Part 2 elements file: "key: value" lines, keys as the fields of
 // Part2Elements (patient_name or patient-name); '#' starts a comment line; a
 // line starting with whitespace continues the previous value.
-absl::StatusOr<sh::Part2Elements> ReadPart2File(absl::string_view flag,
-                                                const std::string &path) {
+absl::StatusOr<sh::Part2Elements> ReadPart2File(absl::string_view flag, const std::string &path) {
   std::ifstream in(path);
-  if (!in)
-    return UsageError(absl::StrCat("--", flag, ": cannot read \"", path, "\""));
+  if (!in) return UsageError(absl::StrCat("--", flag, ": cannot read \"", path, "\""));
   sh::Part2Elements elements;
   const google::protobuf::Descriptor *d = elements.GetDescriptor();
   const google::protobuf::Reflection *r = elements.GetReflection();
   std::vector<std::string> keys;
-  for (int i = 0; i < d->field_count(); ++i)
-    keys.push_back(d->field(i)->name());
+  for (int i = 0; i < d->field_count(); ++i) keys.push_back(d->field(i)->name());
   std::set<std::string> seen;
   const google::protobuf::FieldDescriptor *last = nullptr;
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     absl::string_view stripped = absl::StripAsciiWhitespace(line);
-    if (stripped.empty() || absl::StartsWith(stripped, "#"))
-      continue;
-    const std::string where =
-        absl::StrCat("--", flag, ": ", path, " line ", number, ": ");
+    if (stripped.empty() || absl::StartsWith(stripped, "#")) continue;
+    const std::string where = absl::StrCat("--", flag, ": ", path, " line ", number, ": ");
     if (std::isspace(static_cast<unsigned char>(line[0]))) {
-      if (last == nullptr)
-        return UsageError(absl::StrCat(where, "a continuation with no key"));
+      if (last == nullptr) return UsageError(absl::StrCat(where, "a continuation with no key"));
       std::string value = r->GetString(elements, last);
       absl::StrAppend(&value, value.empty() ? "" : " ", stripped);
       r->SetString(&elements, last, value);
@@ -378,21 +326,19 @@ absl::StatusOr<sh::Part2Elements> ReadPart2File(absl::string_view flag,
     if (colon == absl::string_view::npos) {
       return UsageError(absl::StrCat(where, "expected \"key: value\""));
     }
-    const std::string key =
-        absl::StrReplaceAll(absl::AsciiStrToLower(absl::StripAsciiWhitespace(
-                                stripped.substr(0, colon))),
-                            {{"-", "_"}, {" ", "_"}});
+    const std::string key = absl::StrReplaceAll(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(stripped.substr(0, colon))),
+        {{"-", "_"}, {" ", "_"}});
     const google::protobuf::FieldDescriptor *field = d->FindFieldByName(key);
     if (field == nullptr) {
-      return UsageError(absl::StrCat(where, "unknown key \"", key, "\" (keys: ",
-                                     absl::StrJoin(keys, ", "), ")"));
+      return UsageError(
+          absl::StrCat(where, "unknown key \"", key, "\" (keys: ", absl::StrJoin(keys, ", "), ")"));
     }
     if (!seen.insert(key).second) {
       return UsageError(absl::StrCat(where, "\"", key, "\" given twice"));
     }
-    r->SetString(
-        &elements, field,
-        std::string(absl::StripAsciiWhitespace(stripped.substr(colon + 1))));
+    r->SetString(&elements, field,
+                 std::string(absl::StripAsciiWhitespace(stripped.substr(colon + 1))));
     last = field;
   }
   return elements;
@@ -400,98 +346,79 @@ absl::StatusOr<sh::Part2Elements> ReadPart2File(absl::string_view flag,
 
 // --- text ---
 
-std::string TimeOf(const google::protobuf::Timestamp &t) {
-  return TimeText(FromProtoTime(t));
-}
+std::string TimeOf(const google::protobuf::Timestamp &t) { return TimeText(FromProtoTime(t)); }
 
 std::string WhenOf(const google::protobuf::Timestamp &t) {
-  return absl::FormatTime("%a %Y-%m-%d %H:%M UTC", FromProtoTime(t),
-                          absl::UTCTimeZone());
+  return absl::FormatTime("%a %Y-%m-%d %H:%M UTC", FromProtoTime(t), absl::UTCTimeZone());
 }
 
-void AddField(std::string *text, absl::string_view label,
-              absl::string_view value) {
-  if (value.empty())
-    return;
+void AddField(std::string *text, absl::string_view label, absl::string_view value) {
+  if (value.empty()) return;
   std::string padded = absl::StrCat("  ", label, label.empty() ? "" : ":");
   padded.resize(std::max<size_t>(padded.size() + 1, 22), ' ');
   absl::StrAppend(text, padded, value, "\n");
 }
 
-void AddFields(std::string *text, absl::string_view label,
-               const std::vector<std::string> &values) {
-  for (size_t i = 0; i < values.size(); ++i)
-    AddField(text, i == 0 ? label : "", values[i]);
+void AddFields(std::string *text, absl::string_view label, const std::vector<std::string> &values) {
+  for (size_t i = 0; i < values.size(); ++i) AddField(text, i == 0 ? label : "", values[i]);
 }
 
 std::string PartyText(const sh::Party &p) {
   std::string text;
   switch (p.party_case()) {
-  case sh::Party::kPerson:
-    text = p.person();
-    break;
-  case sh::Party::kOrganization:
-    text = p.organization();
-    break;
-  case sh::Party::kCaseRole:
-    text = absl::StrCat("whoever holds ", p.case_role());
-    break;
-  default:
-    text = "(nobody)";
+    case sh::Party::kPerson:
+      text = p.person();
+      break;
+    case sh::Party::kOrganization:
+      text = p.organization();
+      break;
+    case sh::Party::kCaseRole:
+      text = absl::StrCat("whoever holds ", p.case_role());
+      break;
+    default:
+      text = "(nobody)";
   }
-  if (!p.display_name().empty())
-    absl::StrAppend(&text, " \"", p.display_name(), "\"");
+  if (!p.display_name().empty()) absl::StrAppend(&text, " \"", p.display_name(), "\"");
   return text;
 }
 
 template <typename Parties>
 std::vector<std::string> PartyTexts(const Parties &parties) {
   std::vector<std::string> out;
-  for (const sh::Party &p : parties)
-    out.push_back(PartyText(p));
+  for (const sh::Party &p : parties) out.push_back(PartyText(p));
   return out;
 }
 
 template <typename Purposes>
 std::string PurposesText(const Purposes &purposes) {
   std::vector<std::string> words;
-  for (int p : purposes)
-    words.push_back(Phrase(static_cast<sh::Purpose>(p), "PURPOSE_"));
+  for (int p : purposes) words.push_back(Phrase(static_cast<sh::Purpose>(p), "PURPOSE_"));
   return absl::StrJoin(words, ", ");
 }
 
 std::string BasisText(sh::AccessBasis basis, const std::string &resource) {
   std::string text = Phrase(basis, "ACCESS_BASIS_");
-  if (!resource.empty())
-    absl::StrAppend(&text, " ", resource);
+  if (!resource.empty()) absl::StrAppend(&text, " ", resource);
   return text;
 }
 
 std::string ConsenterText(const sh::Consenter &c) {
   std::vector<std::string> who;
-  if (!c.subject().empty())
-    who.push_back(c.subject());
-  if (!c.person().empty())
-    who.push_back(c.person());
-  if (!c.organization().empty())
-    who.push_back(c.organization());
+  if (!c.subject().empty()) who.push_back(c.subject());
+  if (!c.person().empty()) who.push_back(c.person());
+  if (!c.organization().empty()) who.push_back(c.organization());
   std::string text = c.display_name();
-  if (!who.empty())
-    absl::StrAppend(&text, " (", absl::StrJoin(who, ", "), ")");
+  if (!who.empty()) absl::StrAppend(&text, " (", absl::StrJoin(who, ", "), ")");
   absl::StrAppend(&text, ", as ", Phrase(c.authority(), "AUTHORITY_"));
   return text;
 }
 
 std::string ConsentExpiry(const sh::ConsentDirective &c) {
   std::vector<std::string> parts;
-  if (c.has_expire_time())
-    parts.push_back(TimeOf(c.expire_time()));
-  if (c.expiration_event() !=
-      sh::ConsentDirective::EXPIRATION_EVENT_UNSPECIFIED) {
-    std::string event = absl::StrCat(
-        "when ", Phrase(c.expiration_event(), "EXPIRATION_EVENT_"));
-    if (c.expiration_event() ==
-        sh::ConsentDirective::EXPIRATION_EVENT_CASE_CLOSED) {
+  if (c.has_expire_time()) parts.push_back(TimeOf(c.expire_time()));
+  if (c.expiration_event() != sh::ConsentDirective::EXPIRATION_EVENT_UNSPECIFIED) {
+    std::string event = absl::StrCat("when ", Phrase(c.expiration_event(), "EXPIRATION_EVENT_"));
+    if (c.expiration_event() == sh::ConsentDirective::EXPIRATION_EVENT_CASE_CLOSED) {
       event = "when the case closes";
     }
     if (!c.expiration_event_description().empty()) {
@@ -503,16 +430,13 @@ std::string ConsentExpiry(const sh::ConsentDirective &c) {
 }
 
 std::string ConsentLine(const sh::ConsentDirective &c) {
-  std::string line =
-      absl::StrCat(c.name(), "  [", Word(c.state(), "STATE_"), "]  about ",
-                   c.subject(), "  ", absl::StrJoin(c.categories(), ","),
-                   " to ", absl::StrJoin(PartyTexts(c.recipients()), "; "),
-                   "  for ", PurposesText(c.purposes()));
+  std::string line = absl::StrCat(c.name(), "  [", Word(c.state(), "STATE_"), "]  about ",
+                                  c.subject(), "  ", absl::StrJoin(c.categories(), ","), " to ",
+                                  absl::StrJoin(PartyTexts(c.recipients()), "; "), "  for ",
+                                  PurposesText(c.purposes()));
   const std::string expiry = ConsentExpiry(c);
-  if (!expiry.empty())
-    absl::StrAppend(&line, "  expires ", expiry);
-  if (c.has_revocation())
-    absl::StrAppend(&line, "  revoked by ", c.revocation().revoked_by());
+  if (!expiry.empty()) absl::StrAppend(&line, "  expires ", expiry);
+  if (c.has_revocation()) absl::StrAppend(&line, "  revoked by ", c.revocation().revoked_by());
   return line;
 }
 
@@ -522,15 +446,13 @@ std::string Part2Text(const sh::Part2Elements &e) {
   const google::protobuf::Reflection *r = e.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
     const std::string value = r->GetString(e, d->field(i));
-    if (!value.empty())
-      absl::StrAppend(&text, "    ", d->field(i)->name(), ": ", value, "\n");
+    if (!value.empty()) absl::StrAppend(&text, "    ", d->field(i)->name(), ": ", value, "\n");
   }
   return text;
 }
 
 std::string ConsentDetails(const sh::ConsentDirective &c) {
-  std::string text =
-      absl::StrCat(c.name(), "  [", Word(c.state(), "STATE_"), "]\n");
+  std::string text = absl::StrCat(c.name(), "  [", Word(c.state(), "STATE_"), "]\n");
   AddField(&text, "case", c.case_());
   AddField(&text, "subject", c.subject());
   AddField(&text, "consenter", ConsenterText(c.consenter()));
@@ -540,109 +462,85 @@ std::string ConsentDetails(const sh::ConsentDirective &c) {
   AddField(&text, "purposes", PurposesText(c.purposes()));
   AddField(&text, "purpose (form)", c.purpose_description());
   AddField(&text, "information", c.information_description());
-  if (c.has_start_time())
-    AddField(&text, "starts", TimeOf(c.start_time()));
+  if (c.has_start_time()) AddField(&text, "starts", TimeOf(c.start_time()));
   AddField(&text, "expires", ConsentExpiry(c));
   if (c.has_expiration_event_time()) {
     AddField(&text, "expiry event seen", TimeOf(c.expiration_event_time()));
   }
   if (c.has_signed_form()) {
     std::string signed_text =
-        absl::StrCat(c.signed_form().signer_name(), " at ",
-                     TimeOf(c.signed_form().sign_time()));
+        absl::StrCat(c.signed_form().signer_name(), " at ", TimeOf(c.signed_form().sign_time()));
     if (!c.signed_form().reference().empty()) {
       absl::StrAppend(&signed_text, ", form ", c.signed_form().reference());
     }
     AddField(&text, "signed by", signed_text);
   }
-  AddField(&text, "told of right to revoke",
-           c.right_to_revoke_acknowledged() ? "yes" : "no");
+  AddField(&text, "told of right to revoke", c.right_to_revoke_acknowledged() ? "yes" : "no");
   if (c.has_part2_elements()) {
-    absl::StrAppend(&text, "  42 CFR Part 2 elements:\n",
-                    Part2Text(c.part2_elements()));
+    absl::StrAppend(&text, "  42 CFR Part 2 elements:\n", Part2Text(c.part2_elements()));
   }
   if (c.has_revocation()) {
     const sh::Revocation &r = c.revocation();
-    std::string revoked =
-        absl::StrCat("by ", r.revoked_by(), " at ", TimeOf(r.revoke_time()));
-    if (!r.reason().empty())
-      absl::StrAppend(&revoked, ": ", r.reason());
-    if (!r.recorded_by().empty())
-      absl::StrAppend(&revoked, " (recorded by ", r.recorded_by(), ")");
-    if (!r.reference().empty())
-      absl::StrAppend(&revoked, ", written revocation ", r.reference());
+    std::string revoked = absl::StrCat("by ", r.revoked_by(), " at ", TimeOf(r.revoke_time()));
+    if (!r.reason().empty()) absl::StrAppend(&revoked, ": ", r.reason());
+    if (!r.recorded_by().empty()) absl::StrAppend(&revoked, " (recorded by ", r.recorded_by(), ")");
+    if (!r.reference().empty()) absl::StrAppend(&revoked, ", written revocation ", r.reference());
     AddField(&text, "revoked", revoked);
   }
   AddField(&text, "creator", c.creator());
-  if (c.has_create_time())
-    AddField(&text, "created", TimeOf(c.create_time()));
-  if (c.has_update_time())
-    AddField(&text, "updated", TimeOf(c.update_time()));
+  if (c.has_create_time()) AddField(&text, "created", TimeOf(c.create_time()));
+  if (c.has_update_time()) AddField(&text, "updated", TimeOf(c.update_time()));
   AddField(&text, "etag", c.etag());
   return text;
 }
 
 std::string CourtOrderLine(const sh::CourtOrder &o) {
-  std::string line = absl::StrCat(
-      o.name(), "  [", Word(o.state(), "STATE_"), "]  ", o.court(), " docket ",
-      o.docket_number(), "  ", absl::StrJoin(o.categories(), ","), " to ",
-      absl::StrJoin(PartyTexts(o.recipients()), "; "));
-  if (o.has_expire_time())
-    absl::StrAppend(&line, "  expires ", TimeOf(o.expire_time()));
+  std::string line =
+      absl::StrCat(o.name(), "  [", Word(o.state(), "STATE_"), "]  ", o.court(), " docket ",
+                   o.docket_number(), "  ", absl::StrJoin(o.categories(), ","), " to ",
+                   absl::StrJoin(PartyTexts(o.recipients()), "; "));
+  if (o.has_expire_time()) absl::StrAppend(&line, "  expires ", TimeOf(o.expire_time()));
   return line;
 }
 
 std::string CourtOrderDetails(const sh::CourtOrder &o) {
-  std::string text =
-      absl::StrCat(o.name(), "  [", Word(o.state(), "STATE_"), "]\n");
+  std::string text = absl::StrCat(o.name(), "  [", Word(o.state(), "STATE_"), "]\n");
   AddField(&text, "case", o.case_());
   AddField(&text, "subjects",
-           o.subjects().empty() ? "every subject of the case"
-                                : absl::StrJoin(o.subjects(), ", "));
+           o.subjects().empty() ? "every subject of the case" : absl::StrJoin(o.subjects(), ", "));
   AddField(&text, "court", o.court());
   AddField(&text, "docket", o.docket_number());
   AddField(&text, "judge", o.judge());
-  if (o.has_order_time())
-    AddField(&text, "ordered", TimeOf(o.order_time()));
+  if (o.has_order_time()) AddField(&text, "ordered", TimeOf(o.order_time()));
   AddField(&text, "categories", absl::StrJoin(o.categories(), ", "));
   AddFields(&text, "recipients", PartyTexts(o.recipients()));
   AddField(&text, "purposes",
-           o.purposes().empty() ? "court proceedings"
-                                : PurposesText(o.purposes()));
+           o.purposes().empty() ? "court proceedings" : PurposesText(o.purposes()));
   AddField(&text, "description", o.description());
-  if (o.has_start_time())
-    AddField(&text, "starts", TimeOf(o.start_time()));
+  if (o.has_start_time()) AddField(&text, "starts", TimeOf(o.start_time()));
   AddField(&text, "expires",
-           o.has_expire_time() ? TimeOf(o.expire_time())
-                               : "when the case closes");
-  if (o.part2_findings())
-    AddField(&text, "42 CFR 2.64 findings", "yes");
+           o.has_expire_time() ? TimeOf(o.expire_time()) : "when the case closes");
+  if (o.part2_findings()) AddField(&text, "42 CFR 2.64 findings", "yes");
   AddField(&text, "reference", o.reference());
   AddField(&text, "creator", o.creator());
-  if (o.has_create_time())
-    AddField(&text, "created", TimeOf(o.create_time()));
+  if (o.has_create_time()) AddField(&text, "created", TimeOf(o.create_time()));
   AddField(&text, "etag", o.etag());
   return text;
 }
 
-std::string RequestStateWord(sh::InformationRequest::State s) {
-  return Word(s, "STATE_");
-}
+std::string RequestStateWord(sh::InformationRequest::State s) { return Word(s, "STATE_"); }
 
 std::string RequestLine(const sh::InformationRequest &r) {
-  std::string line =
-      absl::StrCat(r.name(), "  [", RequestStateWord(r.state()), "]");
-  if (r.urgent())
-    absl::StrAppend(&line, " [urgent]");
-  absl::StrAppend(&line, "  due ", TimeOf(r.due_time()), "  ", r.requester(),
-                  " -> ", PartyText(r.recipient()));
+  std::string line = absl::StrCat(r.name(), "  [", RequestStateWord(r.state()), "]");
+  if (r.urgent()) absl::StrAppend(&line, " [urgent]");
+  absl::StrAppend(&line, "  due ", TimeOf(r.due_time()), "  ", r.requester(), " -> ",
+                  PartyText(r.recipient()));
   absl::StrAppend(&line, "  \"", r.summary(), "\"  (", r.case_(), ")");
   return line;
 }
 
 std::string RequestDetails(const sh::InformationRequest &r) {
-  std::string text =
-      absl::StrCat(r.name(), "  [", RequestStateWord(r.state()), "]\n");
+  std::string text = absl::StrCat(r.name(), "  [", RequestStateWord(r.state()), "]\n");
   AddField(&text, "case", r.case_());
   AddField(&text, "subject", r.subject());
   AddField(&text, "summary", r.summary());
@@ -656,39 +554,30 @@ std::string RequestDetails(const sh::InformationRequest &r) {
   AddField(&text, "purpose", purpose);
   AddField(&text, "categories", absl::StrJoin(r.categories(), ", "));
   AddField(&text, "due", TimeOf(r.due_time()));
-  if (r.urgent())
-    AddField(&text, "urgent",
-             r.urgent_reason().empty() ? "yes" : r.urgent_reason());
+  if (r.urgent()) AddField(&text, "urgent", r.urgent_reason().empty() ? "yes" : r.urgent_reason());
   if (!r.acknowledged_by().empty()) {
     AddField(&text, "acknowledged",
-             absl::StrCat("by ", r.acknowledged_by(), " at ",
-                          TimeOf(r.acknowledge_time())));
+             absl::StrCat("by ", r.acknowledged_by(), " at ", TimeOf(r.acknowledge_time())));
   }
   if (r.has_fulfillment()) {
     const auto &f = r.fulfillment();
-    std::string answered =
-        absl::StrCat("with ", f.resource(), " by ", f.fulfilled_by(), " at ",
-                     TimeOf(f.fulfill_time()));
-    if (!f.comment().empty())
-      absl::StrAppend(&answered, ": ", f.comment());
+    std::string answered = absl::StrCat("with ", f.resource(), " by ", f.fulfilled_by(), " at ",
+                                        TimeOf(f.fulfill_time()));
+    if (!f.comment().empty()) absl::StrAppend(&answered, ": ", f.comment());
     AddField(&text, "fulfilled", answered);
   }
   if (!r.declined_by().empty() || !r.decline_reason().empty()) {
     AddField(&text, "declined",
-             absl::StrCat("by ", r.declined_by(), " at ",
-                          TimeOf(r.decline_time()), ": ", r.decline_reason()));
+             absl::StrCat("by ", r.declined_by(), " at ", TimeOf(r.decline_time()), ": ",
+                          r.decline_reason()));
   }
-  if (r.has_overdue_time())
-    AddField(&text, "overdue since", TimeOf(r.overdue_time()));
+  if (r.has_overdue_time()) AddField(&text, "overdue since", TimeOf(r.overdue_time()));
   if (!r.escalated_to().empty()) {
     AddField(&text, "escalated",
-             absl::StrCat("to ", r.escalated_to(), " at ",
-                          TimeOf(r.escalate_time())));
+             absl::StrCat("to ", r.escalated_to(), " at ", TimeOf(r.escalate_time())));
   }
-  if (r.has_create_time())
-    AddField(&text, "created", TimeOf(r.create_time()));
-  if (r.has_update_time())
-    AddField(&text, "updated", TimeOf(r.update_time()));
+  if (r.has_create_time()) AddField(&text, "created", TimeOf(r.create_time()));
+  if (r.has_update_time()) AddField(&text, "updated", TimeOf(r.update_time()));
   AddField(&text, "etag", r.etag());
   return text;
 }
@@ -700,101 +589,76 @@ absl::Status ConsentCreate(Invocation &invocation, const ParsedArgs &args) {
   request.set_consent_id(args.Get("id"));
   sh::ConsentDirective *c = request.mutable_consent();
   absl::StatusOr<std::string> case_flag = Required(args, "case");
-  if (!case_flag.ok())
-    return case_flag.status();
+  if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   c->set_case_(case_name);
   absl::StatusOr<std::string> subject = Required(args, "subject");
-  if (!subject.ok())
-    return subject.status();
+  if (!subject.ok()) return subject.status();
   c->set_subject(SubjectName(case_name, *subject));
 
   sh::Consenter *consenter = c->mutable_consenter();
-  absl::StatusOr<std::string> authority_text =
-      Required(args, "consenter-authority");
-  if (!authority_text.ok())
-    return authority_text.status();
-  absl::StatusOr<sh::Consenter::Authority> authority =
-      ParseWord<sh::Consenter::Authority>("consenter-authority",
-                                          *authority_text, "AUTHORITY_",
-                                          "a consenting authority");
-  if (!authority.ok())
-    return authority.status();
+  absl::StatusOr<std::string> authority_text = Required(args, "consenter-authority");
+  if (!authority_text.ok()) return authority_text.status();
+  absl::StatusOr<sh::Consenter::Authority> authority = ParseWord<sh::Consenter::Authority>(
+      "consenter-authority", *authority_text, "AUTHORITY_", "a consenting authority");
+  if (!authority.ok()) return authority.status();
   consenter->set_authority(*authority);
-  const int who = args.Has("consenter-subject") + args.Has("consenter-person") +
-                  args.Has("consenter-org");
+  const int who =
+      args.Has("consenter-subject") + args.Has("consenter-person") + args.Has("consenter-org");
   if (who != 1) {
-    return UsageError("give exactly one of --consenter-subject SUBJECT_ID, "
-                      "--consenter-person PERSON and "
-                      "--consenter-org ORG");
+    return UsageError(
+        "give exactly one of --consenter-subject SUBJECT_ID, "
+        "--consenter-person PERSON and "
+        "--consenter-org ORG");
   }
   consenter->set_subject(SubjectName(case_name, args.Get("consenter-subject")));
   consenter->set_person(PersonName(args.Get("consenter-person")));
   consenter->set_organization(OrganizationName(args.Get("consenter-org")));
   absl::StatusOr<std::string> consenter_name = Required(args, "consenter-name");
-  if (!consenter_name.ok())
-    return consenter_name.status();
+  if (!consenter_name.ok()) return consenter_name.status();
   consenter->set_display_name(*consenter_name);
 
-  absl::StatusOr<std::vector<sh::Party>> disclosers =
-      PartiesFlag(args, "discloser");
-  if (!disclosers.ok())
-    return disclosers.status();
-  for (sh::Party &p : *disclosers)
-    *c->add_disclosers() = std::move(p);
-  absl::StatusOr<std::vector<sh::Party>> recipients =
-      PartiesFlag(args, "recipient");
-  if (!recipients.ok())
-    return recipients.status();
-  for (sh::Party &p : *recipients)
-    *c->add_recipients() = std::move(p);
-  absl::StatusOr<std::vector<std::string>> categories =
-      RequiredAll(args, "category");
-  if (!categories.ok())
-    return categories.status();
-  for (const std::string &cat : *categories)
-    c->add_categories(CategoryId(cat));
-  absl::StatusOr<std::vector<std::string>> purposes =
-      RequiredAll(args, "purpose");
-  if (!purposes.ok())
-    return purposes.status();
+  absl::StatusOr<std::vector<sh::Party>> disclosers = PartiesFlag(args, "discloser");
+  if (!disclosers.ok()) return disclosers.status();
+  for (sh::Party &p : *disclosers) *c->add_disclosers() = std::move(p);
+  absl::StatusOr<std::vector<sh::Party>> recipients = PartiesFlag(args, "recipient");
+  if (!recipients.ok()) return recipients.status();
+  for (sh::Party &p : *recipients) *c->add_recipients() = std::move(p);
+  absl::StatusOr<std::vector<std::string>> categories = RequiredAll(args, "category");
+  if (!categories.ok()) return categories.status();
+  for (const std::string &cat : *categories) c->add_categories(CategoryId(cat));
+  absl::StatusOr<std::vector<std::string>> purposes = RequiredAll(args, "purpose");
+  if (!purposes.ok()) return purposes.status();
   for (const std::string &text : *purposes) {
     absl::StatusOr<sh::Purpose> purpose = ParsePurpose("purpose", text);
-    if (!purpose.ok())
-      return purpose.status();
+    if (!purpose.ok()) return purpose.status();
     c->add_purposes(*purpose);
   }
   c->set_purpose_description(args.Get("purpose-description"));
   c->set_information_description(args.Get("information"));
   if (args.Has("starts")) {
     absl::StatusOr<absl::Time> t = TimeFlag(args, "starts");
-    if (!t.ok())
-      return t.status();
+    if (!t.ok()) return t.status();
     *c->mutable_start_time() = ToProtoTime(*t);
   }
   if (args.Has("expires")) {
     absl::StatusOr<absl::Time> t = TimeFlag(args, "expires");
-    if (!t.ok())
-      return t.status();
+    if (!t.ok()) return t.status();
     *c->mutable_expire_time() = ToProtoTime(*t);
   }
   if (args.Has("expires-on-case-close")) {
     c->set_expiration_event(sh::ConsentDirective::EXPIRATION_EVENT_CASE_CLOSED);
   }
   if (!args.Has("expires") && !args.Has("expires-on-case-close")) {
-    return UsageError(
-        "give --expires RFC3339, --expires-on-case-close, or both");
+    return UsageError("give --expires RFC3339, --expires-on-case-close, or both");
   }
   absl::StatusOr<std::string> signed_by = Required(args, "signed-by");
-  if (!signed_by.ok())
-    return signed_by.status();
+  if (!signed_by.ok()) return signed_by.status();
   c->mutable_signed_form()->set_signer_name(*signed_by);
   absl::StatusOr<std::string> signed_at_text = Required(args, "signed-at");
-  if (!signed_at_text.ok())
-    return signed_at_text.status();
+  if (!signed_at_text.ok()) return signed_at_text.status();
   absl::StatusOr<absl::Time> signed_at = TimeFlag(args, "signed-at");
-  if (!signed_at.ok())
-    return signed_at.status();
+  if (!signed_at.ok()) return signed_at.status();
   *c->mutable_signed_form()->mutable_sign_time() = ToProtoTime(*signed_at);
   c->mutable_signed_form()->set_reference(args.Get("form-ref"));
   // Recording a signed consent states that the consenter was told of the
@@ -803,14 +667,11 @@ absl::Status ConsentCreate(Invocation &invocation, const ParsedArgs &args) {
   if (args.Has("part2-file")) {
     absl::StatusOr<sh::Part2Elements> elements =
         ReadPart2File("part2-file", args.Get("part2-file"));
-    if (!elements.ok())
-      return elements.status();
+    if (!elements.ok()) return elements.status();
     *c->mutable_part2_elements() = *std::move(elements);
   }
   sh::ConsentDirective created;
-  if (absl::Status s =
-          Call(invocation, &SharingStub::CreateConsent, request, &created);
-      !s.ok()) {
+  if (absl::Status s = Call(invocation, &SharingStub::CreateConsent, request, &created); !s.ok()) {
     return s;
   }
   return invocation.out().Print(created, ConsentDetails(created));
@@ -825,35 +686,28 @@ absl::Status ConsentList(Invocation &invocation, const ParsedArgs &args) {
   request.set_case_(case_name);
   if (args.Has("subject")) {
     if (case_name.empty()) {
-      absl::StatusOr<std::string> subject =
-          CaseSubjectName("subject", args.Get("subject"));
-      if (!subject.ok())
-        return subject.status();
+      absl::StatusOr<std::string> subject = CaseSubjectName("subject", args.Get("subject"));
+      if (!subject.ok()) return subject.status();
       request.set_subject(*subject);
     } else {
       request.set_subject(SubjectName(case_name, args.Get("subject")));
     }
   }
   if (args.Has("state")) {
-    absl::StatusOr<sh::ConsentDirective::State> state =
-        ParseWord<sh::ConsentDirective::State>("state", args.Get("state"),
-                                               "STATE_", "a consent state");
-    if (!state.ok())
-      return state.status();
+    absl::StatusOr<sh::ConsentDirective::State> state = ParseWord<sh::ConsentDirective::State>(
+        "state", args.Get("state"), "STATE_", "a consent state");
+    if (!state.ok()) return state.status();
     request.set_state(*state);
   }
-  if (absl::Status s = SetPaging(args, &request); !s.ok())
-    return s;
+  if (absl::Status s = SetPaging(args, &request); !s.ok()) return s;
   absl::StatusOr<sh::ListConsentsResponse> list =
       Pages(invocation, request, &SharingStub::ListConsents,
             &sh::ListConsentsResponse::mutable_consents, args.Has("all"));
-  if (!list.ok())
-    return list.status();
+  if (!list.ok()) return list.status();
   std::string text;
   for (const sh::ConsentDirective &c : list->consents())
     absl::StrAppend(&text, ConsentLine(c), "\n");
-  if (list->consents().empty())
-    text = "No consent directives.\n";
+  if (list->consents().empty()) text = "No consent directives.\n";
   absl::StrAppend(&text, MoreNote(list->next_page_token()));
   return invocation.out().Print(*list, text);
 }
@@ -862,9 +716,7 @@ absl::Status ConsentShow(Invocation &invocation, const ParsedArgs &args) {
   sh::GetConsentRequest request;
   request.set_name(ConsentName(args.positionals()[0]));
   sh::ConsentDirective c;
-  if (absl::Status s = Call(invocation, &SharingStub::GetConsent, request, &c);
-      !s.ok())
-    return s;
+  if (absl::Status s = Call(invocation, &SharingStub::GetConsent, request, &c); !s.ok()) return s;
   return invocation.out().Print(c, ConsentDetails(c));
 }
 
@@ -872,16 +724,13 @@ absl::Status ConsentRevoke(Invocation &invocation, const ParsedArgs &args) {
   sh::RevokeConsentRequest request;
   request.set_name(ConsentName(args.positionals()[0]));
   absl::StatusOr<std::string> by = Required(args, "by");
-  if (!by.ok())
-    return by.status();
+  if (!by.ok()) return by.status();
   request.set_revoked_by(*by);
   request.set_reason(args.Get("reason"));
   request.set_reference(args.Get("reference"));
   request.set_etag(args.Get("etag"));
   sh::ConsentDirective c;
-  if (absl::Status s =
-          Call(invocation, &SharingStub::RevokeConsent, request, &c);
-      !s.ok()) {
+  if (absl::Status s = Call(invocation, &SharingStub::RevokeConsent, request, &c); !s.ok()) {
     return s;
   }
   return invocation.out().Print(c, ConsentDetails(c));
@@ -894,64 +743,48 @@ absl::Status CourtOrderCreate(Invocation &invocation, const ParsedArgs &args) {
   request.set_court_order_id(args.Get("id"));
   sh::CourtOrder *o = request.mutable_court_order();
   absl::StatusOr<std::string> case_flag = Required(args, "case");
-  if (!case_flag.ok())
-    return case_flag.status();
+  if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   o->set_case_(case_name);
-  for (const std::string &s : args.GetAll("subject"))
-    o->add_subjects(SubjectName(case_name, s));
+  for (const std::string &s : args.GetAll("subject")) o->add_subjects(SubjectName(case_name, s));
   absl::StatusOr<std::string> court = Required(args, "court");
-  if (!court.ok())
-    return court.status();
+  if (!court.ok()) return court.status();
   o->set_court(OrganizationName(*court));
   absl::StatusOr<std::string> docket = Required(args, "docket");
-  if (!docket.ok())
-    return docket.status();
+  if (!docket.ok()) return docket.status();
   o->set_docket_number(*docket);
   o->set_judge(args.Get("judge"));
   absl::StatusOr<std::string> ordered_text = Required(args, "ordered-at");
-  if (!ordered_text.ok())
-    return ordered_text.status();
+  if (!ordered_text.ok()) return ordered_text.status();
   absl::StatusOr<absl::Time> ordered = TimeFlag(args, "ordered-at");
-  if (!ordered.ok())
-    return ordered.status();
+  if (!ordered.ok()) return ordered.status();
   *o->mutable_order_time() = ToProtoTime(*ordered);
-  absl::StatusOr<std::vector<std::string>> categories =
-      RequiredAll(args, "category");
-  if (!categories.ok())
-    return categories.status();
-  for (const std::string &cat : *categories)
-    o->add_categories(CategoryId(cat));
-  absl::StatusOr<std::vector<sh::Party>> recipients =
-      PartiesFlag(args, "recipient");
-  if (!recipients.ok())
-    return recipients.status();
-  for (sh::Party &p : *recipients)
-    *o->add_recipients() = std::move(p);
+  absl::StatusOr<std::vector<std::string>> categories = RequiredAll(args, "category");
+  if (!categories.ok()) return categories.status();
+  for (const std::string &cat : *categories) o->add_categories(CategoryId(cat));
+  absl::StatusOr<std::vector<sh::Party>> recipients = PartiesFlag(args, "recipient");
+  if (!recipients.ok()) return recipients.status();
+  for (sh::Party &p : *recipients) *o->add_recipients() = std::move(p);
   for (const std::string &text : args.GetAll("purpose")) {
     absl::StatusOr<sh::Purpose> purpose = ParsePurpose("purpose", text);
-    if (!purpose.ok())
-      return purpose.status();
+    if (!purpose.ok()) return purpose.status();
     o->add_purposes(*purpose);
   }
   o->set_description(args.Get("description"));
   if (args.Has("starts")) {
     absl::StatusOr<absl::Time> t = TimeFlag(args, "starts");
-    if (!t.ok())
-      return t.status();
+    if (!t.ok()) return t.status();
     *o->mutable_start_time() = ToProtoTime(*t);
   }
   if (args.Has("expires")) {
     absl::StatusOr<absl::Time> t = TimeFlag(args, "expires");
-    if (!t.ok())
-      return t.status();
+    if (!t.ok()) return t.status();
     *o->mutable_expire_time() = ToProtoTime(*t);
   }
   o->set_part2_findings(args.Has("part2-findings"));
   o->set_reference(args.Get("reference"));
   sh::CourtOrder created;
-  if (absl::Status s =
-          Call(invocation, &SharingStub::CreateCourtOrder, request, &created);
+  if (absl::Status s = Call(invocation, &SharingStub::CreateCourtOrder, request, &created);
       !s.ok()) {
     return s;
   }
@@ -961,30 +794,24 @@ absl::Status CourtOrderCreate(Invocation &invocation, const ParsedArgs &args) {
 absl::Status CourtOrderList(Invocation &invocation, const ParsedArgs &args) {
   sh::ListCourtOrdersRequest request;
   absl::StatusOr<std::string> case_flag = Required(args, "case");
-  if (!case_flag.ok())
-    return case_flag.status();
+  if (!case_flag.ok()) return case_flag.status();
   request.set_case_(CaseName(*case_flag));
   if (args.Has("state")) {
-    absl::StatusOr<sh::CourtOrder::State> state =
-        ParseWord<sh::CourtOrder::State>("state", args.Get("state"), "STATE_",
-                                         "a court order state");
-    if (!state.ok())
-      return state.status();
+    absl::StatusOr<sh::CourtOrder::State> state = ParseWord<sh::CourtOrder::State>(
+        "state", args.Get("state"), "STATE_", "a court order state");
+    if (!state.ok()) return state.status();
     request.set_state(*state);
   }
-  if (absl::Status s = SetPaging(args, &request); !s.ok())
-    return s;
-  absl::StatusOr<sh::ListCourtOrdersResponse> list = Pages(
-      invocation, request, &SharingStub::ListCourtOrders,
-      &sh::ListCourtOrdersResponse::mutable_court_orders, args.Has("all"));
-  if (!list.ok())
-    return list.status();
+  if (absl::Status s = SetPaging(args, &request); !s.ok()) return s;
+  absl::StatusOr<sh::ListCourtOrdersResponse> list =
+      Pages(invocation, request, &SharingStub::ListCourtOrders,
+            &sh::ListCourtOrdersResponse::mutable_court_orders, args.Has("all"));
+  if (!list.ok()) return list.status();
   std::string text;
   for (const sh::CourtOrder &o : list->court_orders()) {
     absl::StrAppend(&text, CourtOrderLine(o), "\n");
   }
-  if (list->court_orders().empty())
-    text = "No court orders.\n";
+  if (list->court_orders().empty()) text = "No court orders.\n";
   absl::StrAppend(&text, MoreNote(list->next_page_token()));
   return invocation.out().Print(*list, text);
 }
@@ -993,9 +820,7 @@ absl::Status CourtOrderShow(Invocation &invocation, const ParsedArgs &args) {
   sh::GetCourtOrderRequest request;
   request.set_name(CourtOrderName(args.positionals()[0]));
   sh::CourtOrder o;
-  if (absl::Status s =
-          Call(invocation, &SharingStub::GetCourtOrder, request, &o);
-      !s.ok()) {
+  if (absl::Status s = Call(invocation, &SharingStub::GetCourtOrder, request, &o); !s.ok()) {
     return s;
   }
   return invocation.out().Print(o, CourtOrderDetails(o));
@@ -1004,33 +829,26 @@ absl::Status CourtOrderShow(Invocation &invocation, const ParsedArgs &args) {
 // --- check ---
 
 std::string OutcomeText(const sh::Consideration &c) {
-  std::string text =
-      absl::StrCat(c.resource(), ": ", Phrase(c.outcome(), "OUTCOME_"));
-  if (c.has_time())
-    absl::StrAppend(&text, " (", TimeOf(c.time()), ")");
-  if (!c.detail().empty())
-    absl::StrAppend(&text, " — ", c.detail());
+  std::string text = absl::StrCat(c.resource(), ": ", Phrase(c.outcome(), "OUTCOME_"));
+  if (c.has_time()) absl::StrAppend(&text, " (", TimeOf(c.time()), ")");
+  if (!c.detail().empty()) absl::StrAppend(&text, " — ", c.detail());
   return text;
 }
 
 absl::Status Check(Invocation &invocation, const ParsedArgs &args) {
   sh::CheckAccessRequest request;
   absl::StatusOr<std::string> case_flag = Required(args, "case");
-  if (!case_flag.ok())
-    return case_flag.status();
+  if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   request.set_case_(case_name);
   request.set_subject(SubjectName(case_name, args.Get("subject")));
   absl::StatusOr<std::string> category = Required(args, "category");
-  if (!category.ok())
-    return category.status();
+  if (!category.ok()) return category.status();
   request.set_category(CategoryId(*category));
   absl::StatusOr<std::string> purpose_text = Required(args, "purpose");
-  if (!purpose_text.ok())
-    return purpose_text.status();
+  if (!purpose_text.ok()) return purpose_text.status();
   absl::StatusOr<sh::Purpose> purpose = ParsePurpose("purpose", *purpose_text);
-  if (!purpose.ok())
-    return purpose.status();
+  if (!purpose.ok()) return purpose.status();
   request.set_purpose(*purpose);
   request.set_requester(PersonName(args.Get("requester")));
   request.set_author(PersonName(args.Get("author")));
@@ -1038,40 +856,29 @@ absl::Status Check(Invocation &invocation, const ParsedArgs &args) {
   request.set_explain(args.Has("explain"));
   request.set_record(args.Has("record"));
   sh::CheckAccessResponse response;
-  if (absl::Status s =
-          Call(invocation, &SharingStub::CheckAccess, request, &response);
-      !s.ok()) {
+  if (absl::Status s = Call(invocation, &SharingStub::CheckAccess, request, &response); !s.ok()) {
     return s;
   }
-  const bool permit =
-      response.decision() == sh::CheckAccessResponse::DECISION_PERMIT;
+  const bool permit = response.decision() == sh::CheckAccessResponse::DECISION_PERMIT;
   std::string text = permit ? "PERMIT\n" : "DENY\n";
-  AddField(&text, "requester",
-           request.requester().empty() ? "you" : request.requester());
-  AddField(&text, "about",
-           request.subject().empty() ? case_name : request.subject());
+  AddField(&text, "requester", request.requester().empty() ? "you" : request.requester());
+  AddField(&text, "about", request.subject().empty() ? case_name : request.subject());
   AddField(&text, "category", request.category());
   AddField(&text, "purpose", Phrase(request.purpose(), "PURPOSE_"));
-  if (permit)
-    AddField(&text, "basis",
-             BasisText(response.basis(), response.basis_resource()));
-  if (response.has_decision_time())
-    AddField(&text, "decided at", TimeOf(response.decision_time()));
+  if (permit) AddField(&text, "basis", BasisText(response.basis(), response.basis_resource()));
+  if (response.has_decision_time()) AddField(&text, "decided at", TimeOf(response.decision_time()));
   if (!response.disclosure().empty()) {
     AddField(&text, "recorded as", response.disclosure());
   } else if (request.record() && permit) {
-    AddField(&text, "recorded as",
-             "not recorded (not a sensitive category, or the author)");
+    AddField(&text, "recorded as", "not recorded (not a sensitive category, or the author)");
   }
   if (response.obligations_size() > 0) {
     absl::StrAppend(&text, "Obligations (must travel with the information):\n");
     for (const sh::Obligation &o : response.obligations()) {
       absl::StrAppend(&text, "--- ", Phrase(o.type(), "TYPE_"));
-      if (!o.source().empty())
-        absl::StrAppend(&text, " (from ", o.source(), ")");
+      if (!o.source().empty()) absl::StrAppend(&text, " (from ", o.source(), ")");
       absl::StrAppend(&text, "\n", o.text());
-      if (!absl::EndsWith(o.text(), "\n"))
-        absl::StrAppend(&text, "\n");
+      if (!absl::EndsWith(o.text(), "\n")) absl::StrAppend(&text, "\n");
     }
     absl::StrAppend(&text, "---\n");
   }
@@ -1080,8 +887,7 @@ absl::Status Check(Invocation &invocation, const ParsedArgs &args) {
   }
   if (request.explain()) {
     if (response.considered().empty()) {
-      absl::StrAppend(&text,
-                      "Considered: no consent directive or court order\n");
+      absl::StrAppend(&text, "Considered: no consent directive or court order\n");
     } else {
       absl::StrAppend(&text, "Considered:\n");
       for (const sh::Consideration &c : response.considered()) {
@@ -1097,20 +903,15 @@ absl::Status Check(Invocation &invocation, const ParsedArgs &args) {
 // Display names looked up once each; a name that cannot be read is shown as
 // it is.
 class Names {
-public:
+ public:
   explicit Names(Invocation *invocation) : invocation_(invocation) {}
 
   // "Dana Cruz (people/dana)" for people and organisations.
-  std::string Label(const std::string &name,
-                    const std::string &known_display = "") {
-    if (name.empty())
-      return "";
+  std::string Label(const std::string &name, const std::string &known_display = "") {
+    if (name.empty()) return "";
     std::string display = known_display;
-    if (display.empty())
-      display = Lookup(name);
-    return display.empty() || display == name
-               ? name
-               : absl::StrCat(display, " (", name, ")");
+    if (display.empty()) display = Lookup(name);
+    return display.empty() || display == name ? name : absl::StrCat(display, " (", name, ")");
   }
 
   std::string Category(const std::string &id) {
@@ -1119,9 +920,7 @@ public:
       sh::GetCategoryRequest request;
       request.set_name(absl::StrCat("categories/", id));
       sh::Category category;
-      const bool ok =
-          Call(*invocation_, &SharingStub::GetCategory, request, &category)
-              .ok();
+      const bool ok = Call(*invocation_, &SharingStub::GetCategory, request, &category).ok();
       it = categories_.emplace(id, ok ? category.display_name() : "").first;
     }
     return it->second.empty() ? id : absl::StrCat(it->second, " (", id, ")");
@@ -1134,25 +933,19 @@ public:
       reg::GetCaseRequest request;
       request.set_name(case_name);
       reg::Case c;
-      const bool ok =
-          Call(*invocation_, &RegistryStub::GetCase, request, &c).ok();
-      it = cases_
-               .emplace(case_name,
-                        ok ? std::optional<reg::Case>(c) : std::nullopt)
-               .first;
+      const bool ok = Call(*invocation_, &RegistryStub::GetCase, request, &c).ok();
+      it = cases_.emplace(case_name, ok ? std::optional<reg::Case>(c) : std::nullopt).first;
     }
     return it->second.has_value() ? &*it->second : nullptr;
   }
 
   std::string Subject(const std::string &subject) {
     const size_t at = subject.find("/subjects/");
-    if (at == std::string::npos)
-      return subject;
+    if (at == std::string::npos) return subject;
     const reg::Case *c = CaseOf(subject.substr(0, at));
     if (c != nullptr) {
       for (const reg::CaseSubject &s : c->subjects()) {
-        if (s.name() == subject ||
-            LastSegment(s.name()) == LastSegment(subject)) {
+        if (s.name() == subject || LastSegment(s.name()) == LastSegment(subject)) {
           return absl::StrCat(s.display_name(), " (", subject, ")");
         }
       }
@@ -1160,11 +953,10 @@ public:
     return subject;
   }
 
-private:
+ private:
   std::string Lookup(const std::string &name) {
     auto it = names_.find(name);
-    if (it != names_.end())
-      return it->second;
+    if (it != names_.end()) return it->second;
     std::string display;
     if (absl::StartsWith(name, "people/")) {
       dir::GetPersonRequest request;
@@ -1177,8 +969,7 @@ private:
       dir::GetOrganizationRequest request;
       request.set_name(name);
       dir::Organization o;
-      if (Call(*invocation_, &DirectoryStub::GetOrganization, request, &o)
-              .ok()) {
+      if (Call(*invocation_, &DirectoryStub::GetOrganization, request, &o).ok()) {
         display = o.display_name();
       }
     }
@@ -1195,31 +986,25 @@ private:
 absl::Status Disclosures(Invocation &invocation, const ParsedArgs &args) {
   sh::ListDisclosuresRequest request;
   if (args.Has("case") == args.Has("subject")) {
-    return UsageError(
-        "give exactly one of --case CASE and --subject CASE/SUBJECT_ID");
+    return UsageError("give exactly one of --case CASE and --subject CASE/SUBJECT_ID");
   }
-  if (args.Has("case"))
-    request.set_case_(CaseName(args.Get("case")));
+  if (args.Has("case")) request.set_case_(CaseName(args.Get("case")));
   if (args.Has("subject")) {
-    absl::StatusOr<std::string> subject =
-        CaseSubjectName("subject", args.Get("subject"));
-    if (!subject.ok())
-      return subject.status();
+    absl::StatusOr<std::string> subject = CaseSubjectName("subject", args.Get("subject"));
+    if (!subject.ok()) return subject.status();
     request.set_subject(*subject);
   }
   const absl::Time printed = absl::Now();
   std::optional<absl::Time> from, to;
   if (args.Has("from")) {
     absl::StatusOr<absl::Time> t = ParseTime("from", args.Get("from"), printed);
-    if (!t.ok())
-      return t.status();
+    if (!t.ok()) return t.status();
     from = *t;
     *request.mutable_start_time() = ToProtoTime(*t);
   }
   if (args.Has("to")) {
     absl::StatusOr<absl::Time> t = ParseTime("to", args.Get("to"), printed);
-    if (!t.ok())
-      return t.status();
+    if (!t.ok()) return t.status();
     to = *t;
     *request.mutable_end_time() = ToProtoTime(*t);
   }
@@ -1228,15 +1013,12 @@ absl::Status Disclosures(Invocation &invocation, const ParsedArgs &args) {
   }
   request.set_recipient(args.Get("recipient"));
   request.set_category(CategoryId(args.Get("category")));
-  if (absl::Status s = SetPaging(args, &request); !s.ok())
-    return s;
+  if (absl::Status s = SetPaging(args, &request); !s.ok()) return s;
   absl::StatusOr<sh::ListDisclosuresResponse> list =
       Pages(invocation, request, &SharingStub::ListDisclosures,
             &sh::ListDisclosuresResponse::mutable_disclosures, args.Has("all"));
-  if (!list.ok())
-    return list.status();
-  if (invocation.out().json())
-    return invocation.out().Print(*list, "");
+  if (!list.ok()) return list.status();
+  if (invocation.out().json()) return invocation.out().Print(*list, "");
 
   Names names(&invocation);
   std::string whose;
@@ -1252,15 +1034,12 @@ absl::Status Disclosures(Invocation &invocation, const ParsedArgs &args) {
   std::string text = "ACCOUNTING OF DISCLOSURES\n";
   AddField(&text, "whose information", whose);
   AddField(&text, "period",
-           absl::StrCat("from ",
-                        from.has_value() ? TimeText(*from) : "the first entry",
-                        " to ", to.has_value() ? TimeText(*to) : "now"));
+           absl::StrCat("from ", from.has_value() ? TimeText(*from) : "the first entry", " to ",
+                        to.has_value() ? TimeText(*to) : "now"));
   AddField(&text, "printed at", TimeText(printed));
   AddField(&text, "entries",
            absl::StrCat(list->disclosures_size(),
-                        list->next_page_token().empty()
-                            ? ""
-                            : " (more follow: use --all)"));
+                        list->next_page_token().empty() ? "" : " (more follow: use --all)"));
   if (list->disclosures().empty()) {
     absl::StrAppend(&text, "\nNo disclosures were recorded in this period.\n");
   }
@@ -1269,25 +1048,18 @@ absl::Status Disclosures(Invocation &invocation, const ParsedArgs &args) {
         d.has_disclose_time() ? d.disclose_time() : d.create_time();
     absl::StrAppend(&text, "\n#", d.sequence(), "  ", WhenOf(when), "\n");
     AddField(&text, "what", names.Category(d.category()));
-    if (request.subject().empty())
-      AddField(&text, "about", names.Subject(d.subject()));
+    if (request.subject().empty()) AddField(&text, "about", names.Subject(d.subject()));
     AddField(&text, "item", d.resource());
     AddField(&text, "description", d.description());
-    AddField(&text, "to",
-             names.Label(d.recipient(), d.recipient_display_name()));
-    AddField(&text, "by",
-             d.discloser().empty() ? "not stated" : names.Label(d.discloser()));
+    AddField(&text, "to", names.Label(d.recipient(), d.recipient_display_name()));
+    AddField(&text, "by", d.discloser().empty() ? "not stated" : names.Label(d.discloser()));
     AddField(&text, "purpose", Phrase(d.purpose(), "PURPOSE_"));
     AddField(&text, "basis", BasisText(d.basis(), d.basis_resource()));
     AddField(&text, "recorded",
              absl::StrCat(TimeOf(d.create_time()),
-                          d.recorded_by().empty()
-                              ? ""
-                              : absl::StrCat(" by ", d.recorded_by())));
+                          d.recorded_by().empty() ? "" : absl::StrCat(" by ", d.recorded_by())));
     AddField(&text, "entry", d.name());
-    AddField(
-        &text, "chain",
-        absl::StrCat("sequence ", d.sequence(), ", hash ", d.chain_hash()));
+    AddField(&text, "chain", absl::StrCat("sequence ", d.sequence(), ", hash ", d.chain_hash()));
   }
   if (!list->next_page_token().empty()) {
     absl::StrAppend(&text, "\n", MoreNote(list->next_page_token()));
@@ -1302,54 +1074,40 @@ absl::Status RequestCreate(Invocation &invocation, const ParsedArgs &args) {
   request.set_information_request_id(args.Get("id"));
   sh::InformationRequest *r = request.mutable_information_request();
   absl::StatusOr<std::string> case_flag = Required(args, "case");
-  if (!case_flag.ok())
-    return case_flag.status();
+  if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   r->set_case_(case_name);
   r->set_subject(SubjectName(case_name, args.Get("subject")));
   if (args.Has("to-person") == args.Has("to-role")) {
-    return UsageError(
-        "give exactly one of --to-person PERSON and --to-role ROLE");
+    return UsageError("give exactly one of --to-person PERSON and --to-role ROLE");
   }
-  if (args.Has("to-person"))
-    r->mutable_recipient()->set_person(PersonName(args.Get("to-person")));
-  if (args.Has("to-role"))
-    r->mutable_recipient()->set_case_role(CaseRoleId(args.Get("to-role")));
+  if (args.Has("to-person")) r->mutable_recipient()->set_person(PersonName(args.Get("to-person")));
+  if (args.Has("to-role")) r->mutable_recipient()->set_case_role(CaseRoleId(args.Get("to-role")));
   absl::StatusOr<std::string> summary = Required(args, "summary");
-  if (!summary.ok())
-    return summary.status();
+  if (!summary.ok()) return summary.status();
   r->set_summary(*summary);
   r->set_details(args.Get("details"));
   absl::StatusOr<std::string> purpose_text = Required(args, "purpose");
-  if (!purpose_text.ok())
-    return purpose_text.status();
+  if (!purpose_text.ok()) return purpose_text.status();
   absl::StatusOr<sh::Purpose> purpose = ParsePurpose("purpose", *purpose_text);
-  if (!purpose.ok())
-    return purpose.status();
+  if (!purpose.ok()) return purpose.status();
   r->set_purpose(*purpose);
   r->set_purpose_description(args.Get("purpose-description"));
-  absl::StatusOr<std::vector<std::string>> categories =
-      RequiredAll(args, "category");
-  if (!categories.ok())
-    return categories.status();
-  for (const std::string &cat : *categories)
-    r->add_categories(CategoryId(cat));
+  absl::StatusOr<std::vector<std::string>> categories = RequiredAll(args, "category");
+  if (!categories.ok()) return categories.status();
+  for (const std::string &cat : *categories) r->add_categories(CategoryId(cat));
   absl::StatusOr<std::string> due_text = Required(args, "due");
-  if (!due_text.ok())
-    return due_text.status();
+  if (!due_text.ok()) return due_text.status();
   absl::StatusOr<absl::Time> due = ParseDue("due", *due_text, absl::Now());
-  if (!due.ok())
-    return due.status();
+  if (!due.ok()) return due.status();
   *r->mutable_due_time() = ToProtoTime(*due);
   if (args.Has("urgent")) {
-    if (args.Get("urgent").empty())
-      return UsageError("--urgent: say why it is urgent");
+    if (args.Get("urgent").empty()) return UsageError("--urgent: say why it is urgent");
     r->set_urgent(true);
     r->set_urgent_reason(args.Get("urgent"));
   }
   sh::InformationRequest created;
-  if (absl::Status s = Call(invocation, &SharingStub::CreateInformationRequest,
-                            request, &created);
+  if (absl::Status s = Call(invocation, &SharingStub::CreateInformationRequest, request, &created);
       !s.ok()) {
     return s;
   }
@@ -1359,8 +1117,7 @@ absl::Status RequestCreate(Invocation &invocation, const ParsedArgs &args) {
 absl::Status RequestList(Invocation &invocation, const ParsedArgs &args) {
   sh::ListInformationRequestsRequest request;
   const int views = args.Has("waiting-on-me") + args.Has("made-by-me");
-  if (views > 1)
-    return UsageError("give at most one of --waiting-on-me and --made-by-me");
+  if (views > 1) return UsageError("give at most one of --waiting-on-me and --made-by-me");
   request.set_case_(CaseName(args.Get("case")));
   if (args.Has("made-by-me")) {
     request.set_view(sh::ListInformationRequestsRequest::VIEW_MADE_BY_ME);
@@ -1372,26 +1129,20 @@ absl::Status RequestList(Invocation &invocation, const ParsedArgs &args) {
   request.set_person(PersonName(args.Get("person")));
   for (const std::string &text : args.GetAll("state")) {
     absl::StatusOr<sh::InformationRequest::State> state =
-        ParseWord<sh::InformationRequest::State>("state", text, "STATE_",
-                                                 "a request state");
-    if (!state.ok())
-      return state.status();
+        ParseWord<sh::InformationRequest::State>("state", text, "STATE_", "a request state");
+    if (!state.ok()) return state.status();
     request.add_states(*state);
   }
-  if (absl::Status s = SetPaging(args, &request); !s.ok())
-    return s;
+  if (absl::Status s = SetPaging(args, &request); !s.ok()) return s;
   absl::StatusOr<sh::ListInformationRequestsResponse> list =
       Pages(invocation, request, &SharingStub::ListInformationRequests,
-            &sh::ListInformationRequestsResponse::mutable_information_requests,
-            args.Has("all"));
-  if (!list.ok())
-    return list.status();
+            &sh::ListInformationRequestsResponse::mutable_information_requests, args.Has("all"));
+  if (!list.ok()) return list.status();
   std::string text;
   for (const sh::InformationRequest &r : list->information_requests()) {
     absl::StrAppend(&text, RequestLine(r), "\n");
   }
-  if (list->information_requests().empty())
-    text = "No requests.\n";
+  if (list->information_requests().empty()) text = "No requests.\n";
   absl::StrAppend(&text, MoreNote(list->next_page_token()));
   return invocation.out().Print(*list, text);
 }
@@ -1400,8 +1151,7 @@ absl::Status RequestShow(Invocation &invocation, const ParsedArgs &args) {
   sh::GetInformationRequestRequest request;
   request.set_name(RequestName(args.positionals()[0]));
   sh::InformationRequest r;
-  if (absl::Status s =
-          Call(invocation, &SharingStub::GetInformationRequest, request, &r);
+  if (absl::Status s = Call(invocation, &SharingStub::GetInformationRequest, request, &r);
       !s.ok()) {
     return s;
   }
@@ -1413,8 +1163,7 @@ absl::Status RequestAck(Invocation &invocation, const ParsedArgs &args) {
   request.set_name(RequestName(args.positionals()[0]));
   request.set_etag(args.Get("etag"));
   sh::InformationRequest r;
-  if (absl::Status s = Call(
-          invocation, &SharingStub::AcknowledgeInformationRequest, request, &r);
+  if (absl::Status s = Call(invocation, &SharingStub::AcknowledgeInformationRequest, request, &r);
       !s.ok()) {
     return s;
   }
@@ -1425,14 +1174,12 @@ absl::Status RequestFulfill(Invocation &invocation, const ParsedArgs &args) {
   sh::FulfillInformationRequestRequest request;
   request.set_name(RequestName(args.positionals()[0]));
   absl::StatusOr<std::string> with = Required(args, "with");
-  if (!with.ok())
-    return with.status();
+  if (!with.ok()) return with.status();
   request.mutable_fulfillment()->set_resource(*with);
   request.mutable_fulfillment()->set_comment(args.Get("comment"));
   request.set_etag(args.Get("etag"));
   sh::InformationRequest r;
-  if (absl::Status s = Call(invocation, &SharingStub::FulfillInformationRequest,
-                            request, &r);
+  if (absl::Status s = Call(invocation, &SharingStub::FulfillInformationRequest, request, &r);
       !s.ok()) {
     return s;
   }
@@ -1443,13 +1190,11 @@ absl::Status RequestDecline(Invocation &invocation, const ParsedArgs &args) {
   sh::DeclineInformationRequestRequest request;
   request.set_name(RequestName(args.positionals()[0]));
   absl::StatusOr<std::string> reason = Required(args, "reason");
-  if (!reason.ok())
-    return reason.status();
+  if (!reason.ok()) return reason.status();
   request.set_reason(*reason);
   request.set_etag(args.Get("etag"));
   sh::InformationRequest r;
-  if (absl::Status s = Call(invocation, &SharingStub::DeclineInformationRequest,
-                            request, &r);
+  if (absl::Status s = Call(invocation, &SharingStub::DeclineInformationRequest, request, &r);
       !s.ok()) {
     return s;
   }
@@ -1459,12 +1204,11 @@ absl::Status RequestDecline(Invocation &invocation, const ParsedArgs &args) {
 std::string Part2Keys() {
   const google::protobuf::Descriptor *d = sh::Part2Elements::descriptor();
   std::vector<std::string> keys;
-  for (int i = 0; i < d->field_count(); ++i)
-    keys.push_back(d->field(i)->name());
+  for (int i = 0; i < d->field_count(); ++i) keys.push_back(d->field(i)->name());
   return absl::StrJoin(keys, ", ");
 }
 
-} // namespace
+}  // namespace
 
 void AddSharingCommands(CommandTable *table) {
   const std::string purposes = Words<sh::Purpose>("PURPOSE_");
@@ -1477,37 +1221,35 @@ void AddSharingCommands(CommandTable *table) {
       "    role:dependency-case-manager.\n";
   table->push_back(Command{
       .words = {"consent", "create"},
-      .synopsis =
-          "--case CASE --subject SUBJECT_ID --consenter-authority AUTHORITY "
-          "(--consenter-subject SUBJECT_ID | --consenter-person PERSON | "
-          "--consenter-org ORG) "
-          "--consenter-name NAME --discloser PARTY... --recipient PARTY... "
-          "--category CAT... "
-          "--purpose PURPOSE... [--purpose-description TEXT] [--information "
-          "TEXT] "
-          "[--starts RFC3339] [--expires RFC3339] [--expires-on-case-close] "
-          "--signed-by NAME "
-          "--signed-at RFC3339 [--form-ref REF] [--part2-file FILE] [--id ID]",
-      .summary = absl::StrCat(
-          "Records a signed consent directive (the consenter was told of the "
-          "right to revoke).\n",
-          "  AUTHORITY: ", authorities, ".\n", kParties,
-          "  PURPOSE: ", purposes, ".\n",
-          "  At least one of --expires and --expires-on-case-close.\n"
-          "  --part2-file FILE: the 42 CFR 2.31 elements, required when a "
-          "category is a Part 2\n"
-          "    category (substance-use-part2), as \"key: value\" lines; '#' "
-          "starts a comment,\n"
-          "    a line starting with a space continues the value above. Keys:\n "
-          "   ",
-          Part2Keys(),
-          "\n    (signer_authority only when the signer is not the patient). "
-          "E.g.\n"
-          "      patient_name: Bea Rivera\n"
-          "      disclosing_parties: New Leaf Recovery\n"
-          "      right_to_revoke_statement: I may revoke this consent in "
-          "writing at any time\n"
-          "        except to the extent that action has been taken on it."),
+      .synopsis = "--case CASE --subject SUBJECT_ID --consenter-authority AUTHORITY "
+                  "(--consenter-subject SUBJECT_ID | --consenter-person PERSON | "
+                  "--consenter-org ORG) "
+                  "--consenter-name NAME --discloser PARTY... --recipient PARTY... "
+                  "--category CAT... "
+                  "--purpose PURPOSE... [--purpose-description TEXT] [--information "
+                  "TEXT] "
+                  "[--starts RFC3339] [--expires RFC3339] [--expires-on-case-close] "
+                  "--signed-by NAME "
+                  "--signed-at RFC3339 [--form-ref REF] [--part2-file FILE] [--id ID]",
+      .summary = absl::StrCat("Records a signed consent directive (the consenter was told of the "
+                              "right to revoke).\n",
+                              "  AUTHORITY: ", authorities, ".\n", kParties,
+                              "  PURPOSE: ", purposes, ".\n",
+                              "  At least one of --expires and --expires-on-case-close.\n"
+                              "  --part2-file FILE: the 42 CFR 2.31 elements, required when a "
+                              "category is a Part 2\n"
+                              "    category (substance-use-part2), as \"key: value\" lines; '#' "
+                              "starts a comment,\n"
+                              "    a line starting with a space continues the value above. Keys:\n "
+                              "   ",
+                              Part2Keys(),
+                              "\n    (signer_authority only when the signer is not the patient). "
+                              "E.g.\n"
+                              "      patient_name: Bea Rivera\n"
+                              "      disclosing_parties: New Leaf Recovery\n"
+                              "      right_to_revoke_statement: I may revoke this consent in "
+                              "writing at any time\n"
+                              "        except to the extent that action has been taken on it."),
       .flags = {{"case", "CASE"},
                 {"subject", "SUBJECT_ID"},
                 {"consenter-authority", "AUTHORITY"},
@@ -1539,8 +1281,7 @@ void AddSharingCommands(CommandTable *table) {
       .summary = "Lists a case's consent directives, newest first (--subject "
                  "alone takes "
                  "CASE/SUBJECT_ID).",
-      .flags = PagingFlags(
-          {{"case", "CASE"}, {"subject", "SUBJECT"}, {"state", "STATE"}}),
+      .flags = PagingFlags({{"case", "CASE"}, {"subject", "SUBJECT"}, {"state", "STATE"}}),
       .run = ConsentList,
   });
   table->push_back(Command{
@@ -1555,15 +1296,11 @@ void AddSharingCommands(CommandTable *table) {
   });
   table->push_back(Command{
       .words = {"consent", "revoke"},
-      .synopsis =
-          "CONSENT --by NAME [--reason R] [--reference REF] [--etag ETAG]",
+      .synopsis = "CONSENT --by NAME [--reason R] [--reference REF] [--etag ETAG]",
       .summary = "Revokes a consent directive: no check permits on it "
                  "afterwards; it is kept "
                  "with its revocation.",
-      .flags = {{"by", "NAME"},
-                {"reason", "TEXT"},
-                {"reference", "REF"},
-                {"etag", "ETAG"}},
+      .flags = {{"by", "NAME"}, {"reason", "TEXT"}, {"reference", "REF"}, {"etag", "ETAG"}},
       .min_positionals = 1,
       .max_positionals = 1,
       .run = ConsentRevoke,
@@ -1601,9 +1338,8 @@ void AddSharingCommands(CommandTable *table) {
   });
   table->push_back(Command{
       .words = {"court-order", "list"},
-      .synopsis =
-          "--case CASE [--state active|pending|expired] [--page-size N] "
-          "[--page-token TOKEN] [--all]",
+      .synopsis = "--case CASE [--state active|pending|expired] [--page-size N] "
+                  "[--page-token TOKEN] [--all]",
       .summary = "Lists a case's court orders, newest first.",
       .flags = PagingFlags({{"case", "CASE"}, {"state", "STATE"}}),
       .run = CourtOrderList,
@@ -1618,10 +1354,9 @@ void AddSharingCommands(CommandTable *table) {
   });
   table->push_back(Command{
       .words = {"check"},
-      .synopsis =
-          "--case CASE [--subject SUBJECT_ID] --category CAT --purpose PURPOSE "
-          "[--requester PERSON] [--author PERSON] [--resource NAME] "
-          "[--explain] [--record]",
+      .synopsis = "--case CASE [--subject SUBJECT_ID] --category CAT --purpose PURPOSE "
+                  "[--requester PERSON] [--author PERSON] [--resource NAME] "
+                  "[--explain] [--record]",
       .summary = absl::StrCat("Asks the decision point whether the requester "
                               "(default: you) may receive the "
                               "information: prints PERMIT or DENY, the basis, "
@@ -1665,12 +1400,11 @@ void AddSharingCommands(CommandTable *table) {
   });
   table->push_back(Command{
       .words = {"request", "create"},
-      .synopsis =
-          "--case CASE (--to-person PERSON | --to-role ROLE) --summary S "
-          "[--details D] "
-          "--purpose PURPOSE [--purpose-description TEXT] --category CAT... "
-          "--due RFC3339|+5d [--urgent REASON] [--subject SUBJECT_ID] [--id "
-          "ID]",
+      .synopsis = "--case CASE (--to-person PERSON | --to-role ROLE) --summary S "
+                  "[--details D] "
+                  "--purpose PURPOSE [--purpose-description TEXT] --category CAT... "
+                  "--due RFC3339|+5d [--urgent REASON] [--subject SUBJECT_ID] [--id "
+                  "ID]",
       .summary = absl::StrCat("Asks a person or case role on the case for "
                               "information by a due time (+5d, +36h, "
                               "+2d12h from now, or RFC 3339); a due time "
@@ -1693,15 +1427,13 @@ void AddSharingCommands(CommandTable *table) {
   });
   table->push_back(Command{
       .words = {"request", "list"},
-      .synopsis =
-          "[--waiting-on-me | --made-by-me | --case CASE] [--person PERSON] "
-          "[--state STATE]... [--page-size N] [--page-token TOKEN] [--all]",
-      .summary =
-          absl::StrCat("Lists requests, earliest due first: waiting on you "
-                       "(the default), made by you, or "
-                       "(--case alone) every request of a case; --case with a "
-                       "view narrows it. STATE: ",
-                       Words<sh::InformationRequest::State>("STATE_"), "."),
+      .synopsis = "[--waiting-on-me | --made-by-me | --case CASE] [--person PERSON] "
+                  "[--state STATE]... [--page-size N] [--page-token TOKEN] [--all]",
+      .summary = absl::StrCat("Lists requests, earliest due first: waiting on you "
+                              "(the default), made by you, or "
+                              "(--case alone) every request of a case; --case with a "
+                              "view narrows it. STATE: ",
+                              Words<sh::InformationRequest::State>("STATE_"), "."),
       .flags = PagingFlags({{"waiting-on-me", ""},
                             {"made-by-me", ""},
                             {"case", "CASE"},
@@ -1712,8 +1444,7 @@ void AddSharingCommands(CommandTable *table) {
   table->push_back(Command{
       .words = {"request", "show"},
       .synopsis = "REQUEST",
-      .summary =
-          "Shows one request (REQUEST: its id or informationRequests/ID).",
+      .summary = "Shows one request (REQUEST: its id or informationRequests/ID).",
       .min_positionals = 1,
       .max_positionals = 1,
       .run = RequestShow,
@@ -1721,8 +1452,7 @@ void AddSharingCommands(CommandTable *table) {
   table->push_back(Command{
       .words = {"request", "ack"},
       .synopsis = "REQUEST [--etag ETAG]",
-      .summary =
-          "Acknowledges a request waiting on you: seen and being worked on.",
+      .summary = "Acknowledges a request waiting on you: seen and being worked on.",
       .flags = {{"etag", "ETAG"}},
       .min_positionals = 1,
       .max_positionals = 1,
@@ -1748,4 +1478,4 @@ void AddSharingCommands(CommandTable *table) {
   });
 }
 
-} // namespace samepage::cli
+}  // namespace samepage::cli

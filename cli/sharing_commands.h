@@ -9,4 +9,4 @@ namespace samepage::cli {
 // list, show, ack, fulfill, decline).
 void AddSharingCommands(CommandTable *table);
 
-} // namespace samepage::cli
+}  // namespace samepage::cli

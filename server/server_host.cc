@@ -1,19 +1,19 @@
 #include "server/server_host.h"
 
-#include <algorithm>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+
+#include <algorithm>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/events/event_consumer.h"
+#include "common/rpc/peers.h"
 #include "common/rpc/unary.h"
 #include "common/status/status_macros.h"
 #include "common/storage/store.h"
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
-#include "common/events/event_consumer.h"
-#include "common/rpc/peers.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "server/ticker.h"
 #include "services/caseplan/caseplan_events.h"
@@ -89,8 +89,7 @@ absl::StatusOr<std::unique_ptr<identity::TokenVerifier>> MakeVerifier(
     const ServerOptions& options, const identity::DevTokenIssuer* dev_issuer) {
   if (dev_issuer != nullptr) {
     return identity::TokenVerifier::Create(
-        {.issuer = identity::kDevIssuer, .audience = options.audience},
-        {dev_issuer->public_key()});
+        {.issuer = identity::kDevIssuer, .audience = options.audience}, {dev_issuer->public_key()});
   }
   if (options.issuer.empty() || options.key_files.empty()) {
     return absl::InvalidArgumentError(
@@ -99,8 +98,8 @@ absl::StatusOr<std::unique_ptr<identity::TokenVerifier>> MakeVerifier(
   }
   ASSIGN_OR_RETURN(std::vector<identity::VerificationKey> keys,
                    identity::TokenVerifier::LoadKeyFiles(options.key_files));
-  return identity::TokenVerifier::Create(
-      {.issuer = options.issuer, .audience = options.audience}, std::move(keys));
+  return identity::TokenVerifier::Create({.issuer = options.issuer, .audience = options.audience},
+                                         std::move(keys));
 }
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const ServerOptions& options,
@@ -116,8 +115,7 @@ bool IsLoopbackAddress(const std::string& listen_address) {
   absl::string_view host = listen_address;
   size_t colon = host.rfind(':');
   if (colon != absl::string_view::npos) host = host.substr(0, colon);
-  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]" ||
-         host == "::1";
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]" || host == "::1";
 }
 
 ServerHost::ServerHost() : parts_(std::make_unique<Parts>()) {}
@@ -129,9 +127,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     if (std::find_if(std::begin(kAllServices), std::end(kAllServices), [&](const char* known) {
           return service == known;
         }) == std::end(kAllServices)) {
-      return absl::InvalidArgumentError(absl::StrCat("--services: unknown service \"", service,
-                                                     "\"; known: ",
-                                                     absl::StrJoin(kAllServices, ",")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--services: unknown service \"", service,
+                       "\"; known: ", absl::StrJoin(kAllServices, ",")));
     }
   }
   if (options.services.empty()) return absl::InvalidArgumentError("--services: name at least one");
@@ -172,16 +170,16 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "sharing")) {
     for (const char* needed : {"registry", "directory"}) {
       if (!Hosts(options, needed) && options.peers.count(needed) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--peer ", needed, "=HOST:PORT: the sharing service needs the ", needed));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--peer ", needed, "=HOST:PORT: the sharing service needs the ", needed));
       }
     }
   }
   if (Hosts(options, "caseplan")) {
     for (const char* needed : {"registry", "directory", "sharing"}) {
       if (!Hosts(options, needed) && options.peers.count(needed) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--peer ", needed, "=HOST:PORT: the caseplan service needs the ", needed));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--peer ", needed, "=HOST:PORT: the caseplan service needs the ", needed));
       }
     }
   }
@@ -196,8 +194,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &host->port_);
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &host->port_);
   // Bounded request sizes: nothing legitimate comes close.
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
 
@@ -227,10 +224,10 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     ASSIGN_OR_RETURN(p.caseplan_store,
                      OpenStore(options, "caseplan", caseplan::CasePlanColumnFamilies()));
     p.caseplan_peers = std::make_unique<caseplan::GrpcPeers>(&p.peers, p.service_tokens.get());
-    p.plans = std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock,
-                                                p.caseplan_peers.get());
-    p.notes = std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock,
-                                                p.caseplan_peers.get());
+    p.plans =
+        std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock, p.caseplan_peers.get());
+    p.notes =
+        std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock, p.caseplan_peers.get());
     p.services.push_back(std::make_unique<caseplan::CasePlanService>(
         p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get()));
     serving.push_back("samepage.caseplan.v1.CasePlans");
@@ -264,62 +261,62 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
 
   if (p.registry != nullptr) {
     Parts* parts = &p;
-    p.directory_events = std::make_unique<events::EventConsumer<directory::v1::WatchEventsResponse>>(
-        "registry.directory-events", p.registry_store.get(),
-        [parts]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
-          ASSIGN_OR_RETURN(std::string token, parts->service_tokens->Token());
-          return rpc::PeerContext(token, absl::InfiniteDuration());
-        },
-        [parts](grpc::ClientContext* ctx, int64_t after)
-            -> std::unique_ptr<grpc::ClientReader<directory::v1::WatchEventsResponse>> {
-          absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = parts->peers.Channel("directory");
-          if (!channel.ok()) return nullptr;
-          directory::v1::WatchEventsRequest req;
-          req.set_after_revision(after);
-          return directory::v1::Directory::NewStub(*channel)->WatchEvents(ctx, req);
-        },
-        [parts](const directory::v1::WatchEventsResponse& response, int64_t) {
-          return parts->registry->ApplyDirectoryEvent(response.event());
-        });
-    RETURN_IF_ERROR(p.directory_events->Start());
-  }
-
-  if (p.requests != nullptr) {
-    Parts* parts = &p;
-    p.registry_events =
-        std::make_unique<events::EventConsumer<registry::v1::WatchEventsResponse>>(
-            "sharing.registry-events", p.sharing_store.get(),
+    p.directory_events =
+        std::make_unique<events::EventConsumer<directory::v1::WatchEventsResponse>>(
+            "registry.directory-events", p.registry_store.get(),
             [parts]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
               ASSIGN_OR_RETURN(std::string token, parts->service_tokens->Token());
               return rpc::PeerContext(token, absl::InfiniteDuration());
             },
             [parts](grpc::ClientContext* ctx, int64_t after)
-                -> std::unique_ptr<grpc::ClientReader<registry::v1::WatchEventsResponse>> {
+                -> std::unique_ptr<grpc::ClientReader<directory::v1::WatchEventsResponse>> {
               absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-                  parts->peers.Channel("registry");
+                  parts->peers.Channel("directory");
               if (!channel.ok()) return nullptr;
-              registry::v1::WatchEventsRequest req;
+              directory::v1::WatchEventsRequest req;
               req.set_after_revision(after);
-              return registry::v1::CaseRegistry::NewStub(*channel)->WatchEvents(ctx, req);
+              return directory::v1::Directory::NewStub(*channel)->WatchEvents(ctx, req);
             },
-            [parts](const registry::v1::WatchEventsResponse& response, int64_t) -> absl::Status {
-              // Someone took over an assignment: what waited on the former
-              // holder now waits on them.
-              const registry::v1::Event& event = response.event();
-              if (event.type() != registry::v1::Event::TYPE_ASSIGNMENT_CREATED ||
-                  event.assignment().predecessor().empty() || event.assignment().person().empty()) {
-                return absl::OkStatus();
-              }
-              ASSIGN_OR_RETURN(registry::v1::Assignment before,
-                               parts->sharing_peers->GetAssignment(event.assignment().predecessor()));
-              if (before.person().empty() || before.person() == event.assignment().person()) {
-                return absl::OkStatus();
-              }
-              const std::string& name = event.assignment().name();
-              return parts->requests->HandOver(name.substr(0, name.find("/assignments/")),
-                                               before.person(), event.assignment().person(),
-                                               event.actor());
+            [parts](const directory::v1::WatchEventsResponse& response, int64_t) {
+              return parts->registry->ApplyDirectoryEvent(response.event());
             });
+    RETURN_IF_ERROR(p.directory_events->Start());
+  }
+
+  if (p.requests != nullptr) {
+    Parts* parts = &p;
+    p.registry_events = std::make_unique<events::EventConsumer<registry::v1::WatchEventsResponse>>(
+        "sharing.registry-events", p.sharing_store.get(),
+        [parts]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
+          ASSIGN_OR_RETURN(std::string token, parts->service_tokens->Token());
+          return rpc::PeerContext(token, absl::InfiniteDuration());
+        },
+        [parts](grpc::ClientContext* ctx, int64_t after)
+            -> std::unique_ptr<grpc::ClientReader<registry::v1::WatchEventsResponse>> {
+          absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = parts->peers.Channel("registry");
+          if (!channel.ok()) return nullptr;
+          registry::v1::WatchEventsRequest req;
+          req.set_after_revision(after);
+          return registry::v1::CaseRegistry::NewStub(*channel)->WatchEvents(ctx, req);
+        },
+        [parts](const registry::v1::WatchEventsResponse& response, int64_t) -> absl::Status {
+          // Someone took over an assignment: what waited on the former
+          // holder now waits on them.
+          const registry::v1::Event& event = response.event();
+          if (event.type() != registry::v1::Event::TYPE_ASSIGNMENT_CREATED ||
+              event.assignment().predecessor().empty() || event.assignment().person().empty()) {
+            return absl::OkStatus();
+          }
+          ASSIGN_OR_RETURN(registry::v1::Assignment before,
+                           parts->sharing_peers->GetAssignment(event.assignment().predecessor()));
+          if (before.person().empty() || before.person() == event.assignment().person()) {
+            return absl::OkStatus();
+          }
+          const std::string& name = event.assignment().name();
+          return parts->requests->HandOver(name.substr(0, name.find("/assignments/")),
+                                           before.person(), event.assignment().person(),
+                                           event.actor());
+        });
     RETURN_IF_ERROR(p.registry_events->Start());
   }
 

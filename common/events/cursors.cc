@@ -1,7 +1,6 @@
-#include "common/events/event_consumer.h"
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/events/event_consumer.h"
 
 namespace samepage::events {
 

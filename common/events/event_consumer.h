@@ -1,12 +1,12 @@
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -33,8 +33,8 @@ class EventConsumer {
  public:
   // Opens the stream after `after_revision` with `ctx` (which carries the
   // consumer's credentials); returns null when it cannot.
-  using Open = std::function<std::unique_ptr<grpc::ClientReader<Response>>(
-      grpc::ClientContext* ctx, int64_t after_revision)>;
+  using Open = std::function<std::unique_ptr<grpc::ClientReader<Response>>(grpc::ClientContext* ctx,
+                                                                           int64_t after_revision)>;
   // Makes a context with the consumer's credentials, or fails.
   using MakeContext = std::function<absl::StatusOr<std::unique_ptr<grpc::ClientContext>>()>;
   // Applies one event. An error is retried later, from the same event.
@@ -97,7 +97,7 @@ class EventConsumer {
     while (reader != nullptr && !stopping_.HasBeenNotified() && reader->Read(&response)) {
       int64_t revision = response.event().revision();
       seen_.store(revision);
-      if (revision <= cursor_) continue;  // replayed after a reconnect
+      if (revision <= cursor_) continue;             // replayed after a reconnect
       if (!handle_(response, revision).ok()) break;  // retry from this event
       absl::Status saved = store_->Transact([&](const storage::ReadView&, storage::Batch& batch) {
         WriteCursor(batch, name_, revision);

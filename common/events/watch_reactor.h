@@ -1,15 +1,15 @@
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
-#include "absl/strings/string_view.h"
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status/grpc_status.h"
 #include "common/storage/store.h"
@@ -28,8 +28,8 @@ namespace samepage::events {
 template <typename Response>
 class WatchReactor final : public grpc::ServerWriteReactor<Response> {
  public:
-  using Decoder = std::function<absl::StatusOr<Response>(int64_t revision,
-                                                         absl::string_view payload)>;
+  using Decoder =
+      std::function<absl::StatusOr<Response>(int64_t revision, absl::string_view payload)>;
 
   WatchReactor(storage::Store* store, int64_t after_revision, Decoder decode)
       : store_(store),
@@ -122,8 +122,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<Response> {
   }
 
   void Refill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(life_->mu) {
-    absl::Status read = store_->ReadEvents(
-        cursor_, kBatch, [this](int64_t revision, absl::string_view payload) {
+    absl::Status read =
+        store_->ReadEvents(cursor_, kBatch, [this](int64_t revision, absl::string_view payload) {
           absl::StatusOr<Response> decoded = decode_(revision, payload);
           if (!decoded.ok()) {
             finish_status_ = ToGrpcStatus(decoded.status());

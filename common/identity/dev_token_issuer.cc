@@ -66,10 +66,10 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   if (fd.get() < 0) {
     int error = errno;
     if (error == ENOENT) {
-      return absl::NotFoundError(absl::StrCat(
-          "no development signing key at ", path,
-          "; start the server in development mode with this data folder "
-          "once to create it"));
+      return absl::NotFoundError(
+          absl::StrCat("no development signing key at ", path,
+                       "; start the server in development mode with this data folder "
+                       "once to create it"));
     }
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open ", path, ": ", ErrnoText(error)));
@@ -80,20 +80,18 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
         absl::StrCat("cannot stat ", path, ": ", ErrnoText(errno)));
   }
   if (!S_ISREG(info.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is not a regular file"));
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
   }
   // Anyone who can read this key can sign in as anyone, so refuse a key that
   // has been exposed rather than keep using it silently.
   if ((info.st_mode & 077) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "%s is accessible to other users (mode %04o); run chmod 600 on it, "
-        "or delete it to have a new key made",
-        path, info.st_mode & 07777));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("%s is accessible to other users (mode %04o); run chmod 600 on it, "
+                        "or delete it to have a new key made",
+                        path, info.st_mode & 07777));
   }
   if (info.st_size > kMaxKeyFileBytes) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is too large to be a signing key"));
+    return absl::FailedPreconditionError(absl::StrCat(path, " is too large to be a signing key"));
   }
   std::string contents(static_cast<size_t>(info.st_size), '\0');
   size_t done = 0;
@@ -126,13 +124,12 @@ absl::Status WriteAll(int fd, absl::string_view data) {
 // link() never replaces an existing file, so a concurrent creator cannot
 // overwrite a key whose tokens are already in use, and nobody ever sees a
 // half-written key.
-absl::Status CreateKeyFile(const std::string& data_dir,
-                           const std::string& path) {
+absl::Status CreateKeyFile(const std::string& data_dir, const std::string& path) {
   std::error_code ec;
   bool created = std::filesystem::create_directories(data_dir, ec);
   if (ec) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create data folder ", data_dir, ": ", ec.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create data folder ", data_dir, ": ", ec.message()));
   }
   if (created) {
     // Only a folder we made ourselves: an existing one's mode is the
@@ -140,8 +137,8 @@ absl::Status CreateKeyFile(const std::string& data_dir,
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
     if (ec) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cannot restrict data folder ", data_dir, ": ", ec.message()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot restrict data folder ", data_dir, ": ", ec.message()));
     }
   }
 
@@ -151,8 +148,8 @@ absl::Status CreateKeyFile(const std::string& data_dir,
   std::string temp_path = path + ".tmp.XXXXXX";
   ScopedFd fd(mkstemp(temp_path.data()));  // mode 0600
   if (fd.get() < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create a file in ", data_dir, ": ", ErrnoText(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create a file in ", data_dir, ": ", ErrnoText(errno)));
   }
   absl::Status written = WriteAll(fd.get(), pem);
   if (written.ok() && fsync(fd.get()) != 0) {
@@ -191,12 +188,10 @@ absl::Status CreateKeyFile(const std::string& data_dir,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DevTokenIssuer>>
-DevTokenIssuer::FromPrivateKeyPem(const std::string& path,
-                                  const std::string& pem) {
+absl::StatusOr<std::unique_ptr<DevTokenIssuer>> DevTokenIssuer::FromPrivateKeyPem(
+    const std::string& path, const std::string& pem) {
   auto in_file = [&path](const absl::Status& status) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": ", status.message()));
+    return absl::FailedPreconditionError(absl::StrCat(path, ": ", status.message()));
   };
   absl::StatusOr<internal::EvpPkeyPtr> key = internal::ParsePrivateKeyPem(pem);
   if (!key.ok()) return in_file(key.status());
@@ -207,12 +202,10 @@ DevTokenIssuer::FromPrivateKeyPem(const std::string& path,
   }
   absl::StatusOr<std::string> public_pem = internal::PublicKeyPem(**key);
   if (!public_pem.ok()) return in_file(public_pem.status());
-  return std::unique_ptr<DevTokenIssuer>(
-      new DevTokenIssuer(pem, *std::move(public_pem)));
+  return std::unique_ptr<DevTokenIssuer>(new DevTokenIssuer(pem, *std::move(public_pem)));
 }
 
-absl::StatusOr<std::unique_ptr<DevTokenIssuer>> DevTokenIssuer::Load(
-    const std::string& data_dir) {
+absl::StatusOr<std::unique_ptr<DevTokenIssuer>> DevTokenIssuer::Load(const std::string& data_dir) {
   if (data_dir.empty()) {
     return absl::InvalidArgumentError("data_dir: must not be empty");
   }
@@ -232,9 +225,10 @@ absl::StatusOr<std::unique_ptr<DevTokenIssuer>> DevTokenIssuer::LoadOrCreate(
   return Load(data_dir);
 }
 
-absl::StatusOr<std::string> DevTokenIssuer::Issue(
-    const std::string& subject, const std::vector<std::string>& scopes,
-    absl::Duration ttl, absl::Time now, const std::string& audience) const {
+absl::StatusOr<std::string> DevTokenIssuer::Issue(const std::string& subject,
+                                                  const std::vector<std::string>& scopes,
+                                                  absl::Duration ttl, absl::Time now,
+                                                  const std::string& audience) const {
   if (subject.empty()) {
     return absl::InvalidArgumentError("subject: must not be empty");
   }
@@ -246,8 +240,8 @@ absl::StatusOr<std::string> DevTokenIssuer::Issue(
   }
   for (const std::string& scope : scopes) {
     if (scope.empty() || absl::StrContains(scope, ' ')) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "scopes: \"", scope, "\" must be non-empty and hold no space"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("scopes: \"", scope, "\" must be non-empty and hold no space"));
     }
   }
   jwt_t* raw = nullptr;
@@ -266,10 +260,9 @@ absl::StatusOr<std::string> DevTokenIssuer::Issue(
   if (!scopes.empty()) {
     rc |= jwt_add_grant(jwt.get(), "scope", absl::StrJoin(scopes, " ").c_str());
   }
-  rc |= jwt_set_alg(
-      jwt.get(), JWT_ALG_ES256,
-      reinterpret_cast<const unsigned char*>(private_key_pem_.data()),
-      static_cast<int>(private_key_pem_.size()));
+  rc |= jwt_set_alg(jwt.get(), JWT_ALG_ES256,
+                    reinterpret_cast<const unsigned char*>(private_key_pem_.data()),
+                    static_cast<int>(private_key_pem_.size()));
   if (rc != 0) {
     return absl::InternalError("could not assemble the development token");
   }
@@ -279,8 +272,7 @@ absl::StatusOr<std::string> DevTokenIssuer::Issue(
     return absl::InternalError("could not sign the development token");
   }
   std::string token(encoded);
-  std::free(
-      encoded);  // libjwt 1.10 allocates with malloc and has no jwt_free_str
+  std::free(encoded);  // libjwt 1.10 allocates with malloc and has no jwt_free_str
   return token;
 }
 

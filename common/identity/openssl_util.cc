@@ -29,10 +29,7 @@ BioPtr MemoryBio(absl::string_view data) {
 
 // Without a callback OpenSSL would prompt on the terminal for the passphrase
 // of an encrypted key, which would hang a server.
-int RefusePassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/,
-                     void* /*userdata*/) {
-  return -1;
-}
+int RefusePassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return -1; }
 
 absl::StatusOr<std::string> DrainBio(BIO& bio) {
   char* data = nullptr;
@@ -67,25 +64,22 @@ absl::StatusOr<EvpPkeyPtr> ParsePublicKeyPem(absl::string_view pem) {
   BioPtr bio = MemoryBio(pem);
   if (bio == nullptr) return absl::ResourceExhaustedError("BIO_new_mem_buf");
   if (absl::StrContains(pem, "-----BEGIN CERTIFICATE-----")) {
-    X509Ptr cert(
-        PEM_read_bio_X509(bio.get(), nullptr, RefusePassphrase, nullptr));
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, RefusePassphrase, nullptr));
     if (cert == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "not a readable PEM certificate: ", TakeOpenSslErrors()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("not a readable PEM certificate: ", TakeOpenSslErrors()));
     }
     EvpPkeyPtr key(X509_get_pubkey(cert.get()));
     if (key == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "certificate has no usable public key: ", TakeOpenSslErrors()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("certificate has no usable public key: ", TakeOpenSslErrors()));
     }
     return key;
   }
-  EvpPkeyPtr key(
-      PEM_read_bio_PUBKEY(bio.get(), nullptr, RefusePassphrase, nullptr));
+  EvpPkeyPtr key(PEM_read_bio_PUBKEY(bio.get(), nullptr, RefusePassphrase, nullptr));
   if (key == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a readable PEM \"PUBLIC KEY\" or \"CERTIFICATE\": ",
-                     TakeOpenSslErrors()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not a readable PEM \"PUBLIC KEY\" or \"CERTIFICATE\": ", TakeOpenSslErrors()));
   }
   return key;
 }
@@ -94,11 +88,10 @@ absl::StatusOr<EvpPkeyPtr> ParsePrivateKeyPem(absl::string_view pem) {
   ERR_clear_error();
   BioPtr bio = MemoryBio(pem);
   if (bio == nullptr) return absl::ResourceExhaustedError("BIO_new_mem_buf");
-  EvpPkeyPtr key(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, RefusePassphrase, nullptr));
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, RefusePassphrase, nullptr));
   if (key == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not a readable unencrypted PEM private key: ", TakeOpenSslErrors()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a readable unencrypted PEM private key: ", TakeOpenSslErrors()));
   }
   return key;
 }
@@ -121,15 +114,14 @@ absl::StatusOr<std::string> JwsAlgorithmForKey(const EVP_PKEY& key) {
     }
     absl::string_view name(group, length);
     if (name != "prime256v1" && name != "P-256") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "EC key is on curve ", name, "; only P-256 is accepted"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("EC key is on curve ", name, "; only P-256 is accepted"));
     }
     return std::string("ES256");
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "key type ",
-      EVP_PKEY_get0_type_name(&key) == nullptr ? "unknown"
-                                               : EVP_PKEY_get0_type_name(&key),
+      EVP_PKEY_get0_type_name(&key) == nullptr ? "unknown" : EVP_PKEY_get0_type_name(&key),
       " is not supported; use RSA (RS256) or EC P-256 (ES256)"));
 }
 
@@ -138,8 +130,7 @@ absl::StatusOr<std::string> PublicKeyPem(const EVP_PKEY& key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr) return absl::ResourceExhaustedError("BIO_new");
   if (PEM_write_bio_PUBKEY(bio.get(), &key) != 1) {
-    return absl::InternalError(
-        absl::StrCat("PEM_write_bio_PUBKEY: ", TakeOpenSslErrors()));
+    return absl::InternalError(absl::StrCat("PEM_write_bio_PUBKEY: ", TakeOpenSslErrors()));
   }
   return DrainBio(*bio);
 }
@@ -148,10 +139,8 @@ absl::StatusOr<std::string> PrivateKeyPem(const EVP_PKEY& key) {
   ERR_clear_error();
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr) return absl::ResourceExhaustedError("BIO_new");
-  if (PEM_write_bio_PrivateKey(bio.get(), &key, nullptr, nullptr, 0, nullptr,
-                               nullptr) != 1) {
-    return absl::InternalError(
-        absl::StrCat("PEM_write_bio_PrivateKey: ", TakeOpenSslErrors()));
+  if (PEM_write_bio_PrivateKey(bio.get(), &key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return absl::InternalError(absl::StrCat("PEM_write_bio_PrivateKey: ", TakeOpenSslErrors()));
   }
   return DrainBio(*bio);
 }

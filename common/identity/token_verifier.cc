@@ -46,19 +46,16 @@ absl::Status Rejected(absl::string_view why) {
 // escaped, so that a hostile token cannot flood or forge log lines.
 std::string Quote(absl::string_view untrusted) {
   constexpr size_t kMaxShown = 64;
-  std::string out = absl::StrCat(
-      "\"", absl::CHexEscape(untrusted.substr(0, kMaxShown)), "\"");
+  std::string out = absl::StrCat("\"", absl::CHexEscape(untrusted.substr(0, kMaxShown)), "\"");
   if (untrusted.size() > kMaxShown) out += "...";
   return out;
 }
 
 bool IsBase64UrlChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-         c == '_';
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
 }
 
-absl::StatusOr<Json> DecodeJsonObject(absl::string_view segment,
-                                      absl::string_view what) {
+absl::StatusOr<Json> DecodeJsonObject(absl::string_view segment, absl::string_view what) {
   std::string bytes;
   if (!absl::WebSafeBase64Unescape(segment, &bytes)) {
     return Rejected(absl::StrCat("malformed: ", what, " is not base64url"));
@@ -97,8 +94,8 @@ std::optional<absl::Time> NumericDate(const Json& value) {
   return std::nullopt;
 }
 
-absl::StatusOr<std::optional<absl::Time>> OptionalDateClaim(
-    const Json& claims, const std::string& name) {
+absl::StatusOr<std::optional<absl::Time>> OptionalDateClaim(const Json& claims,
+                                                            const std::string& name) {
   const Json* value = Member(claims, name);
   if (value == nullptr) return std::nullopt;
   std::optional<absl::Time> time = NumericDate(*value);
@@ -117,19 +114,16 @@ absl::Status CheckAudience(const Json& claims, const std::string& audience) {
   if (aud == nullptr) return Rejected("missing \"aud\"");
   if (aud->is_string()) {
     if (aud->get_ref<const std::string&>() == audience) return absl::OkStatus();
-    return Rejected(absl::StrCat("audience ",
-                                 Quote(aud->get_ref<const std::string&>()),
+    return Rejected(absl::StrCat("audience ", Quote(aud->get_ref<const std::string&>()),
                                  " is not \"", audience, "\""));
   }
   if (aud->is_array()) {
     for (const Json& entry : *aud) {
-      if (entry.is_string() &&
-          entry.get_ref<const std::string&>() == audience) {
+      if (entry.is_string() && entry.get_ref<const std::string&>() == audience) {
         return absl::OkStatus();
       }
     }
-    return Rejected(
-        absl::StrCat("audience list does not include \"", audience, "\""));
+    return Rejected(absl::StrCat("audience list does not include \"", audience, "\""));
   }
   return Rejected("malformed: \"aud\" is neither a string nor an array");
 }
@@ -141,8 +135,8 @@ absl::StatusOr<std::set<std::string, std::less<>>> Scopes(const Json& claims) {
   const Json* scope = Member(claims, "scope");
   if (scope == nullptr) return scopes;
   if (scope->is_string()) {
-    for (absl::string_view s : absl::StrSplit(
-             scope->get_ref<const std::string&>(), ' ', absl::SkipEmpty())) {
+    for (absl::string_view s :
+         absl::StrSplit(scope->get_ref<const std::string&>(), ' ', absl::SkipEmpty())) {
       scopes.emplace(s);
     }
     return scopes;
@@ -160,44 +154,36 @@ absl::StatusOr<std::set<std::string, std::less<>>> Scopes(const Json& claims) {
 }
 
 // Why a token's claims are not acceptable now, or the Caller they describe.
-absl::StatusOr<Caller> CallerFromClaims(const Json& claims,
-                                        const VerifierOptions& options,
+absl::StatusOr<Caller> CallerFromClaims(const Json& claims, const VerifierOptions& options,
                                         absl::Time now) {
   const Json* iss = Member(claims, "iss");
   if (iss == nullptr || !iss->is_string()) {
     return Rejected("missing \"iss\"");
   }
   if (iss->get_ref<const std::string&>() != options.issuer) {
-    return Rejected(absl::StrCat("issuer ",
-                                 Quote(iss->get_ref<const std::string&>()),
-                                 " is not \"", options.issuer, "\""));
+    return Rejected(absl::StrCat("issuer ", Quote(iss->get_ref<const std::string&>()), " is not \"",
+                                 options.issuer, "\""));
   }
   RETURN_IF_ERROR(CheckAudience(claims, options.audience));
 
-  ASSIGN_OR_RETURN(std::optional<absl::Time> exp,
-                   OptionalDateClaim(claims, "exp"));
+  ASSIGN_OR_RETURN(std::optional<absl::Time> exp, OptionalDateClaim(claims, "exp"));
   // A token that never expires cannot be revoked by waiting; refuse it.
   if (!exp.has_value()) return Rejected("missing \"exp\"");
   if (now >= *exp + options.clock_skew) {
-    return Rejected(absl::StrCat("expired at ", Rfc3339(*exp), " (now ",
-                                 Rfc3339(now), ")"));
+    return Rejected(absl::StrCat("expired at ", Rfc3339(*exp), " (now ", Rfc3339(now), ")"));
   }
-  ASSIGN_OR_RETURN(std::optional<absl::Time> nbf,
-                   OptionalDateClaim(claims, "nbf"));
+  ASSIGN_OR_RETURN(std::optional<absl::Time> nbf, OptionalDateClaim(claims, "nbf"));
   if (nbf.has_value() && now + options.clock_skew < *nbf) {
-    return Rejected(absl::StrCat("not valid before ", Rfc3339(*nbf), " (now ",
-                                 Rfc3339(now), ")"));
+    return Rejected(absl::StrCat("not valid before ", Rfc3339(*nbf), " (now ", Rfc3339(now), ")"));
   }
-  ASSIGN_OR_RETURN(std::optional<absl::Time> iat,
-                   OptionalDateClaim(claims, "iat"));
+  ASSIGN_OR_RETURN(std::optional<absl::Time> iat, OptionalDateClaim(claims, "iat"));
   if (iat.has_value() && now + options.clock_skew < *iat) {
-    return Rejected(absl::StrCat("issued in the future, at ", Rfc3339(*iat),
-                                 " (now ", Rfc3339(now), ")"));
+    return Rejected(
+        absl::StrCat("issued in the future, at ", Rfc3339(*iat), " (now ", Rfc3339(now), ")"));
   }
 
   const Json* sub = Member(claims, "sub");
-  if (sub == nullptr || !sub->is_string() ||
-      sub->get_ref<const std::string&>().empty()) {
+  if (sub == nullptr || !sub->is_string() || sub->get_ref<const std::string&>().empty()) {
     return Rejected("missing \"sub\"");
   }
   ASSIGN_OR_RETURN(auto scopes, Scopes(claims));
@@ -215,8 +201,7 @@ absl::StatusOr<Caller> CallerFromClaims(const Json& claims,
 bool SignatureVerifies(const std::string& token, const std::string& pem,
                        const std::string& algorithm) {
   jwt_t* raw = nullptr;
-  int rc = jwt_decode(&raw, token.c_str(),
-                      reinterpret_cast<const unsigned char*>(pem.data()),
+  int rc = jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(pem.data()),
                       static_cast<int>(pem.size()));
   JwtPtr jwt(raw);
   // A failed check leaves errors in OpenSSL's per-thread queue, which would
@@ -252,18 +237,15 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
       return absl::InvalidArgumentError("key_id: must not be empty");
     }
     if (!ids.insert(key.key_id).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("key \"", key.key_id, "\": duplicate key id"));
+      return absl::InvalidArgumentError(absl::StrCat("key \"", key.key_id, "\": duplicate key id"));
     }
     auto named = [&key](const absl::Status& status) {
       return absl::InvalidArgumentError(
           absl::StrCat("key \"", key.key_id, "\": ", status.message()));
     };
-    absl::StatusOr<internal::EvpPkeyPtr> pkey =
-        internal::ParsePublicKeyPem(key.pem);
+    absl::StatusOr<internal::EvpPkeyPtr> pkey = internal::ParsePublicKeyPem(key.pem);
     if (!pkey.ok()) return named(pkey.status());
-    absl::StatusOr<std::string> algorithm =
-        internal::JwsAlgorithmForKey(**pkey);
+    absl::StatusOr<std::string> algorithm = internal::JwsAlgorithmForKey(**pkey);
     if (!algorithm.ok()) return named(algorithm.status());
     // Re-encoded so that libjwt always gets a plain public key, even when the
     // operator supplied a certificate.
@@ -273,20 +255,18 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
                          .algorithm = *std::move(algorithm),
                          .pem = *std::move(pem)});
   }
-  return std::unique_ptr<TokenVerifier>(
-      new TokenVerifier(std::move(options), std::move(parsed)));
+  return std::unique_ptr<TokenVerifier>(new TokenVerifier(std::move(options), std::move(parsed)));
 }
 
-absl::StatusOr<std::vector<const TokenVerifier::Key*>>
-TokenVerifier::CandidateKeys(absl::string_view algorithm,
-                             const std::string* key_id) const {
+absl::StatusOr<std::vector<const TokenVerifier::Key*>> TokenVerifier::CandidateKeys(
+    absl::string_view algorithm, const std::string* key_id) const {
   std::vector<const Key*> candidates;
   if (key_id != nullptr) {
     for (const Key& key : keys_) {
       if (key.key_id != *key_id) continue;
       if (key.algorithm != algorithm) {
-        return Rejected(absl::StrCat("key \"", key.key_id, "\" is for ",
-                                     key.algorithm, ", not ", algorithm));
+        return Rejected(
+            absl::StrCat("key \"", key.key_id, "\" is for ", key.algorithm, ", not ", algorithm));
       }
       candidates.push_back(&key);
       return candidates;
@@ -302,12 +282,10 @@ TokenVerifier::CandidateKeys(absl::string_view algorithm,
   return candidates;
 }
 
-absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token,
-                                             absl::Time now) const {
+absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token, absl::Time now) const {
   if (token.empty()) return Rejected("empty");
   if (token.size() > kMaxTokenBytes) {
-    return Rejected(
-        absl::StrCat("malformed: longer than ", kMaxTokenBytes, " bytes"));
+    return Rejected(absl::StrCat("malformed: longer than ", kMaxTokenBytes, " bytes"));
   }
   // Only the compact serialisation's alphabet; this also keeps NULs out of
   // the C string handed to libjwt, so that it checks exactly what we parsed.
@@ -330,8 +308,8 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token,
     // "none" would skip the signature and HS* would turn a public key into a
     // shared secret; only asymmetric algorithms prove who signed.
     if (algorithm != "RS256" && algorithm != "ES256") {
-      return Rejected(absl::StrCat("algorithm ", Quote(algorithm),
-                                   " is not accepted (RS256 or ES256 only)"));
+      return Rejected(
+          absl::StrCat("algorithm ", Quote(algorithm), " is not accepted (RS256 or ES256 only)"));
     }
     // RFC 7515 section 4.1.11: extensions we do not understand must fail.
     if (Member(header, "crit") != nullptr) {
@@ -346,9 +324,7 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token,
 
     ASSIGN_OR_RETURN(
         std::vector<const Key*> candidates,
-        CandidateKeys(algorithm, kid == nullptr
-                                     ? nullptr
-                                     : &kid->get_ref<const std::string&>()));
+        CandidateKeys(algorithm, kid == nullptr ? nullptr : &kid->get_ref<const std::string&>()));
     const std::string token_string(token);
     bool verified = false;
     for (const Key* key : candidates) {
@@ -376,25 +352,21 @@ absl::StatusOr<std::vector<VerificationKey>> TokenVerifier::LoadKeyFiles(
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       int error = errno;
-      std::string why = absl::StrCat(
-          "key file \"", path, "\": cannot open: ",
-          std::error_code(error, std::generic_category()).message());
-      return error == ENOENT ? absl::NotFoundError(why)
-                             : absl::FailedPreconditionError(why);
+      std::string why = absl::StrCat("key file \"", path, "\": cannot open: ",
+                                     std::error_code(error, std::generic_category()).message());
+      return error == ENOENT ? absl::NotFoundError(why) : absl::FailedPreconditionError(why);
     }
     std::ostringstream contents;
     contents << in.rdbuf();
     if (in.bad()) {
-      return absl::DataLossError(
-          absl::StrCat("key file \"", path, "\": read failed"));
+      return absl::DataLossError(absl::StrCat("key file \"", path, "\": read failed"));
     }
     std::string key_id = std::filesystem::path(path).stem().string();
     if (key_id.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("key file \"", path, "\": no name to use as key id"));
     }
-    keys.push_back(
-        VerificationKey{.key_id = std::move(key_id), .pem = contents.str()});
+    keys.push_back(VerificationKey{.key_id = std::move(key_id), .pem = contents.str()});
   }
   return keys;
 }

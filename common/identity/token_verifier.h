@@ -37,8 +37,8 @@ class TokenVerifier {
   // INVALID_ARGUMENT, naming the key, when a key is unusable; also when the
   // options lack an issuer or audience, there are no keys, or two keys share
   // an id.
-  static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(
-      VerifierOptions options, std::vector<VerificationKey> keys);
+  static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(VerifierOptions options,
+                                                               std::vector<VerificationKey> keys);
 
   TokenVerifier(const TokenVerifier&) = delete;
   TokenVerifier& operator=(const TokenVerifier&) = delete;
@@ -69,8 +69,8 @@ class TokenVerifier {
       : options_(std::move(options)), keys_(std::move(keys)) {}
 
   // The keys to try for a token with this header, or why there are none.
-  absl::StatusOr<std::vector<const Key*>> CandidateKeys(
-      absl::string_view algorithm, const std::string* key_id) const;
+  absl::StatusOr<std::vector<const Key*>> CandidateKeys(absl::string_view algorithm,
+                                                        const std::string* key_id) const;
 
   const VerifierOptions options_;
   const std::vector<Key> keys_;

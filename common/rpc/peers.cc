@@ -11,8 +11,7 @@ absl::StatusOr<std::string> DevTokenSource::Token() {
   absl::Time now = clock_->Now();
   if (now + absl::Minutes(5) < expires_) return token_;
   absl::Duration ttl = absl::Hours(1);
-  absl::StatusOr<std::string> token =
-      issuer_->Issue(subject_, {identity::kServiceScope}, ttl, now);
+  absl::StatusOr<std::string> token = issuer_->Issue(subject_, {identity::kServiceScope}, ttl, now);
   if (!token.ok()) return token.status();
   token_ = *std::move(token);
   expires_ = now + ttl;
@@ -31,9 +30,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> PeerChannels::Channel(const std::
   if (cached != channels_.end()) return cached->second;
   auto address = addresses_.find(service);
   if (address == addresses_.end()) {
-    return absl::UnavailableError(
-        absl::StrCat("no address configured for the ", service, " service (--peer ", service,
-                     "=host:port)"));
+    return absl::UnavailableError(absl::StrCat("no address configured for the ", service,
+                                               " service (--peer ", service, "=host:port)"));
   }
   auto channel = grpc::CreateChannel(address->second, grpc::InsecureChannelCredentials());
   channels_[service] = channel;

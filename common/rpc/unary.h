@@ -1,8 +1,8 @@
 #pragma once
 
-#include <utility>
-
 #include <grpcpp/grpcpp.h>
+
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "common/clock/clock.h"

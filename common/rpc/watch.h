@@ -1,8 +1,8 @@
 #pragma once
 
-#include <functional>
-
 #include <grpcpp/grpcpp.h>
+
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "common/events/watch_reactor.h"

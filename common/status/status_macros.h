@@ -11,9 +11,9 @@
 #define SAMEPAGE_CONCAT_INNER_(a, b) a##b
 #define SAMEPAGE_CONCAT_(a, b) SAMEPAGE_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status samepage_status_ = (expr);          \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::absl::Status samepage_status_ = (expr);            \
     if (!samepage_status_.ok()) return samepage_status_; \
   } while (0)
 

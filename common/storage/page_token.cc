@@ -26,7 +26,8 @@ constexpr char kVersion = '1';
 std::string EncodePageToken(absl::string_view last_key, absl::string_view request_fingerprint) {
   uint32_t fp = Fingerprint(request_fingerprint);
   std::string raw(1, kVersion);
-  for (int shift = 24; shift >= 0; shift -= 8) raw.push_back(static_cast<char>((fp >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    raw.push_back(static_cast<char>((fp >> shift) & 0xff));
   raw.append(last_key.data(), last_key.size());
   return absl::WebSafeBase64Escape(raw);
 }

@@ -17,8 +17,7 @@ std::string NewResourceId(absl::string_view prefix);
 std::string EtagFor(int64_t revision);
 
 // ABORTED when `given` is set and differs from `current` (AIP-154).
-absl::Status CheckEtag(absl::string_view field, absl::string_view given,
-                       absl::string_view current);
+absl::Status CheckEtag(absl::string_view field, absl::string_view given, absl::string_view current);
 
 // The last segment of a resource name: "cases/x/assignments/y" -> "y".
 std::string IdOf(absl::string_view name);

@@ -28,9 +28,7 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
 }
 
-std::string EventKey(int64_t revision) {
-  return KeyBuilder().AddInt64(revision).Release();
-}
+std::string EventKey(int64_t revision) { return KeyBuilder().AddInt64(revision).Release(); }
 
 }  // namespace
 
@@ -62,16 +60,16 @@ class Store::RocksReadView final : public ReadView {
     rocksdb::ReadOptions options;
     options.snapshot = snapshot_;
     std::string value;
-    rocksdb::Status s = store_->db_->Get(options, handle, rocksdb::Slice(key.data(), key.size()),
-                                         &value);
+    rocksdb::Status s =
+        store_->db_->Get(options, handle, rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::nullopt;
     RETURN_IF_ERROR(FromRocks(s, "read"));
     return value;
   }
 
-  absl::Status Scan(absl::string_view cf, absl::string_view prefix, absl::string_view start_after,
-                    const std::function<bool(absl::string_view, absl::string_view)>& fn)
-      const override {
+  absl::Status Scan(
+      absl::string_view cf, absl::string_view prefix, absl::string_view start_after,
+      const std::function<bool(absl::string_view, absl::string_view)>& fn) const override {
     ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, store_->Handle(cf));
     std::string upper = PrefixUpperBound(prefix);
     rocksdb::Slice upper_slice(upper);
@@ -130,8 +128,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
-                            absl::StrCat("open ", options.path)));
+  RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
+                absl::StrCat("open ", options.path)));
 
   auto store = std::unique_ptr<Store>(new Store());
   store->db_.reset(raw);
@@ -204,13 +203,13 @@ absl::Status Store::Transact(const std::function<absl::Status(const ReadView&, B
     rocksdb::WriteBatch wb;
     for (const Batch::Op& op : batch.ops_) {
       ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, Handle(op.cf));
-      rocksdb::Status s = op.value.has_value() ? wb.Put(handle, op.key, *op.value)
-                                               : wb.Delete(handle, op.key);
+      rocksdb::Status s =
+          op.value.has_value() ? wb.Put(handle, op.key, *op.value) : wb.Delete(handle, op.key);
       RETURN_IF_ERROR(FromRocks(s, "build write batch"));
     }
     for (const auto& [revision, payload] : batch.events_) {
-      RETURN_IF_ERROR(FromRocks(wb.Put(handles_[kEventsCf], EventKey(revision), payload),
-                                "build write batch"));
+      RETURN_IF_ERROR(
+          FromRocks(wb.Put(handles_[kEventsCf], EventKey(revision), payload), "build write batch"));
     }
     rocksdb::WriteOptions write_options;
     write_options.sync = sync_;
@@ -233,9 +232,8 @@ int64_t Store::LatestRevision() const {
   return latest_revision_;
 }
 
-absl::Status Store::ReadEvents(
-    int64_t after_revision, int limit,
-    const std::function<bool(int64_t, absl::string_view)>& fn) const {
+absl::Status Store::ReadEvents(int64_t after_revision, int limit,
+                               const std::function<bool(int64_t, absl::string_view)>& fn) const {
   int64_t latest = LatestRevision();
   if (after_revision >= latest || limit <= 0) return absl::OkStatus();
   std::string start = EventKey(after_revision + 1);

@@ -7,12 +7,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
 
@@ -37,15 +37,14 @@ struct StoreOptions {
 class ReadView {
  public:
   virtual ~ReadView() = default;
-  virtual absl::StatusOr<std::optional<std::string>> Get(
-      absl::string_view cf, absl::string_view key) const = 0;
+  virtual absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
+                                                         absl::string_view key) const = 0;
   // Calls `fn` for every key starting with `prefix` that sorts after
   // `start_after` (all of them when empty), in key order, until `fn` returns
   // false.
   virtual absl::Status Scan(
       absl::string_view cf, absl::string_view prefix, absl::string_view start_after,
-      const std::function<bool(absl::string_view key, absl::string_view value)>& fn)
-      const = 0;
+      const std::function<bool(absl::string_view key, absl::string_view value)>& fn) const = 0;
 };
 
 // The records, indexes and domain events of one logical change. Applied in

@@ -4,9 +4,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 
 namespace samepage::validation {
 namespace {
@@ -56,10 +56,9 @@ absl::Status ResourceId(absl::string_view field, absl::string_view id) {
     ok = ok && (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-');
   }
   if (!ok) {
-    return Invalid(field,
-                   absl::StrCat("\"", id.substr(0, 80),
-                                "\" must be 3 to 63 lower-case letters, digits or hyphens, "
-                                "starting with a letter"));
+    return Invalid(field, absl::StrCat("\"", id.substr(0, 80),
+                                       "\" must be 3 to 63 lower-case letters, digits or hyphens, "
+                                       "starting with a letter"));
   }
   return absl::OkStatus();
 }
@@ -72,8 +71,9 @@ absl::StatusOr<std::string> ParseName(absl::string_view field, absl::string_view
   bool ok = absl::ConsumePrefix(&id, prefix) && !id.empty() && id.size() <= 63;
   for (char c : id) ok = ok && (absl::ascii_isalnum(c) || c == '-' || c == '_');
   if (!ok) {
-    return Invalid(field, absl::StrCat("\"", name.substr(0, 80), "\" is not a resource name of the form ",
-                                       collection, "/{id}"));
+    return Invalid(field,
+                   absl::StrCat("\"", name.substr(0, 80), "\" is not a resource name of the form ",
+                                collection, "/{id}"));
   }
   return std::string(id);
 }
@@ -100,8 +100,9 @@ absl::Status FieldMaskPaths(absl::string_view field, const google::protobuf::Fie
   }
   for (const std::string& path : mask.paths()) {
     if (std::find(allowed.begin(), allowed.end(), path) == allowed.end()) {
-      return Invalid(field, absl::StrCat("\"", path.substr(0, 80), "\" cannot be updated; allowed: ",
-                                         absl::StrJoin(allowed, ", ")));
+      return Invalid(field,
+                     absl::StrCat("\"", path.substr(0, 80),
+                                  "\" cannot be updated; allowed: ", absl::StrJoin(allowed, ", ")));
     }
   }
   return absl::OkStatus();

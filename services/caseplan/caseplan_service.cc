@@ -8,14 +8,13 @@ namespace samepage::caseplan {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                 \
-  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,               \
-                                          const Request* req, Response* resp) {           \
-    auto* domain = target;                                                               \
-    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                               \
-                         [domain](const Caller& caller, const Request& r) {              \
-                           return domain->Method(caller, r);                             \
-                         });                                                             \
+#define SAMEPAGE_UNARY(Method, Request, Response, target)                                        \
+  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,            \
+                                                    const Request* req, Response* resp) {        \
+    auto* domain = target;                                                                       \
+    return rpc::RunUnary(                                                                        \
+        ctx, *auth_, workers_, req, resp,                                                        \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }); \
   }
 
 SAMEPAGE_UNARY(GetPlan, v1::GetPlanRequest, v1::Plan, plans_)

@@ -43,11 +43,7 @@ std::string NoteKey(absl::string_view case_id, absl::string_view note_id) {
 // note id breaks ties between notes created in the same microsecond.
 std::string TimeKey(absl::string_view case_id, const v1::Note& note, absl::string_view note_id) {
   const int64_t micros = absl::ToUnixMicros(FromProtoTime(note.create_time()));
-  return KeyBuilder()
-      .AddString(case_id)
-      .AddInt64(~micros)
-      .AddString(note_id)
-      .Release();
+  return KeyBuilder().AddString(case_id).AddInt64(~micros).AddString(note_id).Release();
 }
 
 std::string VersionKey(absl::string_view case_id, absl::string_view note_id, int32_t number) {
@@ -75,8 +71,8 @@ absl::StatusOr<std::optional<v1::Note>> NoteStore::GetNote(const storage::ReadVi
   return GetRecord<v1::Note>(view, kNotes, NoteKey(case_id, note_id));
 }
 
-void NoteStore::PutNote(storage::Batch& batch, absl::string_view case_id,
-                        absl::string_view note_id, const v1::Note& note, bool index) const {
+void NoteStore::PutNote(storage::Batch& batch, absl::string_view case_id, absl::string_view note_id,
+                        const v1::Note& note, bool index) const {
   v1::Note record = note;
   // Decided per reader, never stored.
   record.clear_acknowledgements();
@@ -97,29 +93,29 @@ absl::Status NoteStore::ScanNotes(
     const storage::ReadView& view, absl::string_view case_id, absl::string_view after,
     const std::function<bool(absl::string_view, const v1::Note&)>& fn) const {
   absl::Status error = absl::OkStatus();
-  RETURN_IF_ERROR(view.Scan(
-      kNotesByTime, KeyBuilder().AddString(case_id).key(), after,
-      [&](absl::string_view key, absl::string_view) {
-        KeyReader reader(key);
-        std::string ignored_case, note_id;
-        int64_t ignored_time = 0;
-        if (!reader.ReadString(&ignored_case) || !reader.ReadInt64(&ignored_time) ||
-            !reader.ReadString(&note_id)) {
-          error = absl::DataLossError("notes_by_time: corrupt key");
-          return false;
-        }
-        absl::StatusOr<std::optional<v1::Note>> note = GetNote(view, case_id, note_id);
-        if (!note.ok()) {
-          error = note.status();
-          return false;
-        }
-        if (!note->has_value()) {
-          error = absl::DataLossError(
-              absl::StrCat("notes_by_time: indexes note ", note_id, " which is missing"));
-          return false;
-        }
-        return fn(key, **note);
-      }));
+  RETURN_IF_ERROR(
+      view.Scan(kNotesByTime, KeyBuilder().AddString(case_id).key(), after,
+                [&](absl::string_view key, absl::string_view) {
+                  KeyReader reader(key);
+                  std::string ignored_case, note_id;
+                  int64_t ignored_time = 0;
+                  if (!reader.ReadString(&ignored_case) || !reader.ReadInt64(&ignored_time) ||
+                      !reader.ReadString(&note_id)) {
+                    error = absl::DataLossError("notes_by_time: corrupt key");
+                    return false;
+                  }
+                  absl::StatusOr<std::optional<v1::Note>> note = GetNote(view, case_id, note_id);
+                  if (!note.ok()) {
+                    error = note.status();
+                    return false;
+                  }
+                  if (!note->has_value()) {
+                    error = absl::DataLossError(
+                        absl::StrCat("notes_by_time: indexes note ", note_id, " which is missing"));
+                    return false;
+                  }
+                  return fn(key, **note);
+                }));
   return error;
 }
 

@@ -60,12 +60,12 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseNote(absl::string_view 
   if (name.empty()) return Invalid(field, "must not be empty");
   const size_t at = name.find("/notes/");
   if (at == absl::string_view::npos) {
-    return Invalid(field, absl::StrCat("\"", name.substr(0, 80),
-                                       "\" is not a note name of the form cases/{case}/notes/{note}"));
+    return Invalid(field,
+                   absl::StrCat("\"", name.substr(0, 80),
+                                "\" is not a note name of the form cases/{case}/notes/{note}"));
   }
   ASSIGN_OR_RETURN(std::string case_id, val::ParseName(field, name.substr(0, at), "cases"));
-  ASSIGN_OR_RETURN(std::string note_id,
-                   val::ParseName(field, name.substr(at + 1), "notes"));
+  ASSIGN_OR_RETURN(std::string note_id, val::ParseName(field, name.substr(at + 1), "notes"));
   return std::make_pair(std::move(case_id), std::move(note_id));
 }
 
@@ -227,8 +227,8 @@ absl::Status Notes::CheckCategory(absl::string_view field, const std::string& ca
                                   v1::Note::Kind kind) {
   absl::StatusOr<sh::Category> category = peers_->GetCategory(category_id);
   if (absl::IsNotFound(category.status())) {
-    return Invalid(field, absl::StrCat("\"", category_id,
-                                       "\" is not a category of the sharing catalog"));
+    return Invalid(field,
+                   absl::StrCat("\"", category_id, "\" is not a category of the sharing catalog"));
   }
   RETURN_IF_ERROR(category.status());
   if (kind == v1::Note::KIND_PSYCHOTHERAPY_NOTE && !category->author_only()) {
@@ -279,10 +279,10 @@ absl::StatusOr<v1::Note> Notes::CreateNote(const Caller& caller, const v1::Creat
   if (!in.subject().empty()) RETURN_IF_ERROR(CheckSubject("note.subject", case_name, in.subject()));
 
   const std::string me = caller.PersonName();
-  const std::string note_id =
-      req.note_id().empty() ? storage::NewResourceId("n") : req.note_id();
+  const std::string note_id = req.note_id().empty() ? storage::NewResourceId("n") : req.note_id();
   const std::string name = NoteName(case_id, note_id);
-  ASSIGN_OR_RETURN(std::optional<v1::Note> taken, data_.GetNote(store_->reader(), case_id, note_id));
+  ASSIGN_OR_RETURN(std::optional<v1::Note> taken,
+                   data_.GetNote(store_->reader(), case_id, note_id));
   if (taken.has_value()) {
     return absl::AlreadyExistsError(absl::StrCat("note_id: ", name, " already exists"));
   }
@@ -294,9 +294,8 @@ absl::StatusOr<v1::Note> Notes::CreateNote(const Caller& caller, const v1::Creat
     ASSIGN_OR_RETURN(sh::InformationRequest request,
                      peers_->GetInformationRequest(caller, in.answers_request()));
     if (request.case_() != case_name) {
-      return Invalid("note.answers_request",
-                     absl::StrCat(in.answers_request(), " is about ", request.case_(), ", not ",
-                                  case_name));
+      return Invalid("note.answers_request", absl::StrCat(in.answers_request(), " is about ",
+                                                          request.case_(), ", not ", case_name));
     }
     absl::StatusOr<sh::InformationRequest> fulfilled =
         peers_->FulfillInformationRequest(caller, in.answers_request(), name);
@@ -368,8 +367,8 @@ absl::StatusOr<v1::ListNotesResponse> Notes::ListNotes(const Caller& caller,
     RETURN_IF_ERROR(val::ParseName("author", req.author(), "people").status());
   }
   const std::string fingerprint =
-      absl::StrCat("notes|", req.parent(), "|", req.purpose(), "|", req.kind(), "|",
-                   req.category(), "|", req.subject(), "|", req.author());
+      absl::StrCat("notes|", req.parent(), "|", req.purpose(), "|", req.kind(), "|", req.category(),
+                   "|", req.subject(), "|", req.author());
   std::string after;
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
@@ -383,18 +382,19 @@ absl::StatusOr<v1::ListNotesResponse> Notes::ListNotes(const Caller& caller,
   std::string last;
   int scanned = 0;
   bool more = false;
-  RETURN_IF_ERROR(data_.ScanNotes(
-      *snapshot, case_id, after, [&](absl::string_view key, const v1::Note& note) {
+  RETURN_IF_ERROR(
+      data_.ScanNotes(*snapshot, case_id, after, [&](absl::string_view key, const v1::Note& note) {
         if (static_cast<int>(candidates.size()) == size || scanned == kMaxScannedPerPage) {
           more = true;
           return false;
         }
         ++scanned;
         last = std::string(key);
-        const bool match = (req.kind() == v1::Note::KIND_UNSPECIFIED || note.kind() == req.kind()) &&
-                           (req.category().empty() || note.category() == req.category()) &&
-                           (req.subject().empty() || note.subject() == req.subject()) &&
-                           (req.author().empty() || note.author() == req.author());
+        const bool match =
+            (req.kind() == v1::Note::KIND_UNSPECIFIED || note.kind() == req.kind()) &&
+            (req.category().empty() || note.category() == req.category()) &&
+            (req.subject().empty() || note.subject() == req.subject()) &&
+            (req.author().empty() || note.author() == req.author());
         if (match) candidates.push_back(note);
         return true;
       }));
@@ -460,7 +460,8 @@ absl::StatusOr<v1::Note> Notes::AmendNote(const Caller& caller, const v1::AmendN
   // decision as for GetNote (the author is permitted by authorship).
   ASSIGN_OR_RETURN(std::vector<sh::CheckAccessResponse> decisions,
                    Decide(me, {&*current}, sh::PURPOSE_CARE_COORDINATION, /*record=*/true));
-  if (!Permitted(decisions[0])) return MayNotRead("note.name", *current, sh::PURPOSE_CARE_COORDINATION);
+  if (!Permitted(decisions[0]))
+    return MayNotRead("note.name", *current, sh::PURPOSE_CARE_COORDINATION);
   if (val::MaskHas(mask, "category")) {
     RETURN_IF_ERROR(CheckCategory("note.category", in.category(), current->kind()));
   }
@@ -586,8 +587,7 @@ absl::StatusOr<v1::NoteAcknowledgement> Notes::AcknowledgeNote(
         req.version_number() == 0 ? note->version_number() : req.version_number();
     if (number > note->version_number()) {
       return absl::NotFoundError(absl::StrCat("version_number: ", note->name(), " has ",
-                                              note->version_number(), " version(s), not ",
-                                              number));
+                                              note->version_number(), " version(s), not ", number));
     }
     ASSIGN_OR_RETURN(std::optional<v1::NoteAcknowledgement> existing,
                      data_.GetAck(view, case_id, note_id, person_id));

@@ -153,9 +153,9 @@ absl::StatusOr<sharing::v1::InformationRequest> GrpcPeers::FulfillInformationReq
   req.set_name(name);
   req.mutable_fulfillment()->set_resource(resource);
   sharing::v1::InformationRequest out;
-  RETURN_IF_ERROR(FromPeerForCaller(
-      kSharing, sharing::v1::Sharing::NewStub(channel)->FulfillInformationRequest(
-                    rpc::PeerContext(caller.bearer_token).get(), req, &out)));
+  RETURN_IF_ERROR(
+      FromPeerForCaller(kSharing, sharing::v1::Sharing::NewStub(channel)->FulfillInformationRequest(
+                                      rpc::PeerContext(caller.bearer_token).get(), req, &out)));
   return out;
 }
 

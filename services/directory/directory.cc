@@ -76,8 +76,8 @@ absl::Status Directory::Init() {
       role.set_built_in(true);
       *role.mutable_create_time() = now;
       data_.PutRole(batch, role);
-      v1::Event event = NewEvent(Caller{.subject = "samepage"}, v1::Event::TYPE_ROLE_CREATED,
-                                 role.name());
+      v1::Event event =
+          NewEvent(Caller{.subject = "samepage"}, v1::Event::TYPE_ROLE_CREATED, role.name());
       *event.mutable_role() = role;
       data_.AppendEvent(batch, event);
     }
@@ -102,8 +102,7 @@ absl::StatusOr<std::optional<v1::Person>> Directory::CallerRecord(const ReadView
   return data_.GetPerson(view, IdOf(name));
 }
 
-absl::StatusOr<bool> Directory::AdministersOrganization(const ReadView& view,
-                                                        const Caller& caller,
+absl::StatusOr<bool> Directory::AdministersOrganization(const ReadView& view, const Caller& caller,
                                                         absl::string_view organization) const {
   if (caller.platform_admin) return true;
   ASSIGN_OR_RETURN(std::optional<v1::Person> me, CallerRecord(view, caller));
@@ -120,8 +119,7 @@ absl::StatusOr<v1::Person> Directory::LookupPerson(absl::string_view name) const
 
 absl::StatusOr<v1::Organization> Directory::LookupOrganization(absl::string_view name) const {
   ASSIGN_OR_RETURN(std::string id, val::ParseName("name", name, "organizations"));
-  ASSIGN_OR_RETURN(std::optional<v1::Organization> org,
-                   data_.GetOrganization(reader(), id));
+  ASSIGN_OR_RETURN(std::optional<v1::Organization> org, data_.GetOrganization(reader(), id));
   if (!org.has_value()) return NotFound(name);
   return *std::move(org);
 }
@@ -160,7 +158,8 @@ absl::StatusOr<v1::Organization> Directory::CreateOrganization(
     return absl::PermissionDeniedError(
         "only platform administrators (token scope samepage.admin) create organisations");
   }
-  std::string id = req.organization_id().empty() ? storage::NewResourceId("o") : req.organization_id();
+  std::string id =
+      req.organization_id().empty() ? storage::NewResourceId("o") : req.organization_id();
   v1::Organization org = req.organization();
   org.set_name(absl::StrCat("organizations/", id));
   absl::Status status = data_.store().Transact([&](const ReadView& view, Batch& batch) {
@@ -183,8 +182,8 @@ absl::StatusOr<v1::Organization> Directory::CreateOrganization(
   return org;
 }
 
-absl::StatusOr<v1::Organization> Directory::GetOrganization(
-    const Caller& caller, const v1::GetOrganizationRequest& req) {
+absl::StatusOr<v1::Organization> Directory::GetOrganization(const Caller& caller,
+                                                            const v1::GetOrganizationRequest& req) {
   (void)caller;  // Any authenticated caller may read the directory.
   return LookupOrganization(req.name());
 }
@@ -197,8 +196,7 @@ absl::StatusOr<v1::ListOrganizationsResponse> Directory::ListOrganizations(
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), "organizations"));
   }
-  ASSIGN_OR_RETURN(Page<v1::Organization> page,
-                   data_.ListOrganizations(reader(), after, size));
+  ASSIGN_OR_RETURN(Page<v1::Organization> page, data_.ListOrganizations(reader(), after, size));
   v1::ListOrganizationsResponse response;
   for (auto& org : page.items) *response.add_organizations() = std::move(org);
   if (!page.resume_after.empty()) {
@@ -220,11 +218,12 @@ absl::StatusOr<v1::Organization> Directory::UpdateOrganization(
     if (!current.has_value()) return NotFound(req.organization().name());
     ASSIGN_OR_RETURN(bool admin, AdministersOrganization(view, caller, current->name()));
     if (!admin) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "only platform administrators and administrators of ", current->name(),
-          " may change it"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("only platform administrators and administrators of ", current->name(),
+                       " may change it"));
     }
-    RETURN_IF_ERROR(storage::CheckEtag("organization.etag", req.organization().etag(), current->etag()));
+    RETURN_IF_ERROR(
+        storage::CheckEtag("organization.etag", req.organization().etag(), current->etag()));
     updated = *current;
     const v1::Organization& in = req.organization();
     const auto& mask = req.update_mask();
@@ -347,7 +346,8 @@ absl::Status Directory::ValidatePerson(const ReadView& view, const v1::Person& p
   RETURN_IF_ERROR(ValidateContactPoints(at("contact_points"), person.contact_points()));
   RETURN_IF_ERROR(ValidateWorkingHours(at("working_hours"), person.working_hours()));
   if (person.has_out_of_office()) {
-    RETURN_IF_ERROR(ValidateOutOfOffice(at("out_of_office"), person.out_of_office(), person.name()));
+    RETURN_IF_ERROR(
+        ValidateOutOfOffice(at("out_of_office"), person.out_of_office(), person.name()));
     if (!person.out_of_office().delegate().empty()) {
       ASSIGN_OR_RETURN(std::optional<v1::Person> delegate,
                        data_.GetPerson(view, IdOf(person.out_of_office().delegate())));
@@ -416,15 +416,15 @@ absl::StatusOr<v1::ListPeopleResponse> Directory::ListPeople(const Caller& calle
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
   }
-  ASSIGN_OR_RETURN(
-      Page<v1::Person> page,
-      data_.ScanPeople(
-          reader(),
-          org_id.empty() ? DirectoryStore::PeopleIndex::kAll
-                         : DirectoryStore::PeopleIndex::kOrganization,
-          org_id, after, size, kScanBudget, [&](const v1::Person& p, absl::string_view) {
-            return req.show_departed() || p.state() != v1::Person::STATE_DEPARTED;
-          }));
+  ASSIGN_OR_RETURN(Page<v1::Person> page,
+                   data_.ScanPeople(reader(),
+                                    org_id.empty() ? DirectoryStore::PeopleIndex::kAll
+                                                   : DirectoryStore::PeopleIndex::kOrganization,
+                                    org_id, after, size, kScanBudget,
+                                    [&](const v1::Person& p, absl::string_view) {
+                                      return req.show_departed() ||
+                                             p.state() != v1::Person::STATE_DEPARTED;
+                                    }));
   v1::ListPeopleResponse response;
   for (auto& p : page.items) *response.add_people() = std::move(p);
   if (!page.resume_after.empty()) {
@@ -451,8 +451,7 @@ absl::StatusOr<v1::SearchPeopleResponse> Directory::SearchPeople(
     words.push_back(absl::AsciiStrToLower(w));
   }
   if (words.empty() && org_id.empty() && role_id.empty()) {
-    return absl::InvalidArgumentError(
-        "query: give a name, an organization or a role to search by");
+    return absl::InvalidArgumentError("query: give a name, an organization or a role to search by");
   }
   std::string fingerprint = absl::StrCat("search|", absl::StrJoin(words, " "), "|", org_id, "|",
                                          role_id, "|", req.show_departed());
@@ -498,8 +497,7 @@ absl::StatusOr<v1::SearchPeopleResponse> Directory::SearchPeople(
     return true;
   };
   ASSIGN_OR_RETURN(Page<v1::Person> page,
-                   data_.ScanPeople(reader(), index, value, after, size, kScanBudget,
-                                    keep));
+                   data_.ScanPeople(reader(), index, value, after, size, kScanBudget, keep));
   v1::SearchPeopleResponse response;
   for (auto& p : page.items) *response.add_people() = std::move(p);
   if (!page.resume_after.empty()) {
@@ -528,16 +526,16 @@ absl::StatusOr<v1::Person> Directory::UpdatePerson(const Caller& caller,
     ASSIGN_OR_RETURN(bool admin, AdministersOrganization(view, caller, current->organization()));
     if (!admin) {
       bool self = caller.PersonName() == current->name();
-      bool supervisor = !current->supervisor().empty() &&
-                        caller.PersonName() == current->supervisor();
+      bool supervisor =
+          !current->supervisor().empty() && caller.PersonName() == current->supervisor();
       for (const std::string& path : req.update_mask().paths()) {
         bool allowed = (self && (path == "contact_points" || path == "working_hours" ||
                                  path == "out_of_office")) ||
                        (supervisor && path == "out_of_office");
         if (!allowed) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              "update_mask: you may not change ", path, " of ", current->name(),
-              "; administrators of its organisation may"));
+          return absl::PermissionDeniedError(
+              absl::StrCat("update_mask: you may not change ", path, " of ", current->name(),
+                           "; administrators of its organisation may"));
         }
       }
     }
@@ -592,7 +590,8 @@ absl::StatusOr<v1::Person> Directory::RecordDeparture(const Caller& caller,
   if (!req.successor().empty()) {
     ASSIGN_OR_RETURN(successor_id, val::ParseName("successor", req.successor(), "people"));
     if (successor_id == id) {
-      return absl::InvalidArgumentError("successor: must be someone else than the departing person");
+      return absl::InvalidArgumentError(
+          "successor: must be someone else than the departing person");
     }
   }
   v1::Person updated;
@@ -600,12 +599,12 @@ absl::StatusOr<v1::Person> Directory::RecordDeparture(const Caller& caller,
     ASSIGN_OR_RETURN(std::optional<v1::Person> current, data_.GetPerson(view, id));
     if (!current.has_value()) return NotFound(req.name());
     ASSIGN_OR_RETURN(bool admin, AdministersOrganization(view, caller, current->organization()));
-    bool supervisor = !current->supervisor().empty() &&
-                      caller.PersonName() == current->supervisor();
+    bool supervisor =
+        !current->supervisor().empty() && caller.PersonName() == current->supervisor();
     if (!admin && !supervisor) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "only the supervisor of ", current->name(),
-          " or an administrator of its organisation may record a departure"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("only the supervisor of ", current->name(),
+                       " or an administrator of its organisation may record a departure"));
     }
     if (current->state() == v1::Person::STATE_DEPARTED) {
       return absl::FailedPreconditionError(absl::StrCat(current->name(), ": already departed"));

@@ -7,14 +7,13 @@ namespace samepage::directory {
 using identity::Caller;
 
 // Each method is one line of wiring; the logic is in Directory and Roster.
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                 \
-  grpc::ServerUnaryReactor* DirectoryService::Method(grpc::CallbackServerContext* ctx,               \
-                                          const Request* req, Response* resp) {           \
-    auto* domain = target;                                                               \
-    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                               \
-                         [domain](const Caller& caller, const Request& r) {              \
-                           return domain->Method(caller, r);                             \
-                         });                                                             \
+#define SAMEPAGE_UNARY(Method, Request, Response, target)                                        \
+  grpc::ServerUnaryReactor* DirectoryService::Method(grpc::CallbackServerContext* ctx,           \
+                                                     const Request* req, Response* resp) {       \
+    auto* domain = target;                                                                       \
+    return rpc::RunUnary(                                                                        \
+        ctx, *auth_, workers_, req, resp,                                                        \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }); \
   }
 
 SAMEPAGE_UNARY(CreateOrganization, v1::CreateOrganizationRequest, v1::Organization, directory_)

@@ -20,8 +20,8 @@ constexpr char kPeopleByOrg[] = "people_by_org";
 constexpr char kPeopleByRole[] = "people_by_role";
 constexpr char kPeopleByWord[] = "people_by_word";
 
-using storage::KeyBuilder;
 using storage::IdOf;
+using storage::KeyBuilder;
 using storage::KeyReader;
 
 std::string IndexKey(absl::string_view value, absl::string_view person_id) {
@@ -76,8 +76,8 @@ absl::StatusOr<std::optional<v1::Organization>> DirectoryStore::GetOrganization(
   return GetRecord<v1::Organization>(view, kOrganizations, id);
 }
 
-absl::StatusOr<std::optional<v1::Person>> DirectoryStore::GetPerson(
-    const storage::ReadView& view, absl::string_view id) const {
+absl::StatusOr<std::optional<v1::Person>> DirectoryStore::GetPerson(const storage::ReadView& view,
+                                                                    absl::string_view id) const {
   return GetRecord<v1::Person>(view, kPeople, id);
 }
 
@@ -150,8 +150,7 @@ absl::StatusOr<Page<v1::Organization>> DirectoryStore::ListOrganizations(
 }
 
 absl::StatusOr<Page<v1::Role>> DirectoryStore::ListRoles(const storage::ReadView& view,
-                                                         absl::string_view after,
-                                                         int limit) const {
+                                                         absl::string_view after, int limit) const {
   return ListRecords<v1::Role>(view, kRoles, after, limit);
 }
 
@@ -229,8 +228,7 @@ absl::StatusOr<Page<v1::Person>> DirectoryStore::ScanPeople(
 absl::StatusOr<v1::WatchEventsResponse> DirectoryStore::DecodeEvent(int64_t revision,
                                                                     absl::string_view payload) {
   v1::WatchEventsResponse response;
-  if (!response.mutable_event()->ParseFromArray(payload.data(),
-                                                static_cast<int>(payload.size()))) {
+  if (!response.mutable_event()->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError(absl::StrCat("event ", revision, ": stored event is corrupt"));
   }
   response.mutable_event()->set_revision(revision);

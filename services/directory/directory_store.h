@@ -48,8 +48,7 @@ class DirectoryStore {
   // Writes the record; for people also moves their index entries from
   // `previous` (null when new) to the new values.
   void PutOrganization(storage::Batch& batch, const v1::Organization& org) const;
-  void PutPerson(storage::Batch& batch, const v1::Person& person,
-                 const v1::Person* previous) const;
+  void PutPerson(storage::Batch& batch, const v1::Person& person, const v1::Person* previous) const;
   void PutRole(storage::Batch& batch, const v1::Role& role) const;
   // Appends `event` to the outbox; returns its revision.
   int64_t AppendEvent(storage::Batch& batch, const v1::Event& event) const;

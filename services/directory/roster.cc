@@ -48,8 +48,8 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
   reg::GetCaseRequest get_case;
   get_case.set_name(req.case_());
   reg::Case c;
-  RETURN_IF_ERROR(FromRegistry(
-      registry->GetCase(rpc::PeerContext(caller.bearer_token).get(), get_case, &c)));
+  RETURN_IF_ERROR(
+      FromRegistry(registry->GetCase(rpc::PeerContext(caller.bearer_token).get(), get_case, &c)));
 
   std::vector<reg::Assignment> assignments;
   reg::ListAssignmentsRequest list;
@@ -77,10 +77,10 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
   for (const reg::CaseSubject& s : c.subjects()) subjects[s.name()] = &s;
   for (const reg::Assignment& a : assignments) {
     if (a.state() != reg::Assignment::STATE_CURRENT) continue;
-    bool mine = !caller.PersonName().empty() &&
-                (a.person() == caller.PersonName() ||
-                 (subjects.count(a.subject()) > 0 &&
-                  subjects[a.subject()]->person() == caller.PersonName()));
+    bool mine =
+        !caller.PersonName().empty() && (a.person() == caller.PersonName() ||
+                                         (subjects.count(a.subject()) > 0 &&
+                                          subjects[a.subject()]->person() == caller.PersonName()));
     if (mine) viewer.case_roles.push_back(a.case_role());
   }
 
@@ -91,7 +91,8 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
     auto it = people.find(name);
     if (it == people.end()) {
       absl::StatusOr<v1::Person> found = directory_->LookupPerson(name);
-      it = people.emplace(name, found.ok() ? std::optional<v1::Person>(*found) : std::nullopt).first;
+      it =
+          people.emplace(name, found.ok() ? std::optional<v1::Person>(*found) : std::nullopt).first;
     }
     return it->second.has_value() ? &*it->second : nullptr;
   };
@@ -169,7 +170,8 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
     v1::Availability* out = entry->mutable_availability();
     out->set_available_now(availability.available);
     out->set_reason(availability.reason);
-    if (availability.until.has_value()) *out->mutable_until_time() = ToProtoTime(*availability.until);
+    if (availability.until.has_value())
+      *out->mutable_until_time() = ToProtoTime(*availability.until);
     if (!availability.available) {
       // Their delegate covers an absence; otherwise their supervisor.
       std::string cover = availability.reason == v1::Availability::REASON_OUT_OF_OFFICE

@@ -46,9 +46,9 @@ absl::Status ValidateWorkingHours(absl::string_view field, const v1::WorkingHour
     absl::TimeZone tz;
     if (hours.time_zone().empty() || hours.time_zone().size() > 64 ||
         !absl::LoadTimeZone(hours.time_zone(), &tz)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".time_zone: \"", hours.time_zone().substr(0, 64),
-          "\" is not a known IANA time zone such as America/New_York"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".time_zone: \"", hours.time_zone().substr(0, 64),
+                       "\" is not a known IANA time zone such as America/New_York"));
     }
   }
   for (int i = 0; i < hours.periods_size(); ++i) {
@@ -72,8 +72,8 @@ absl::Status ValidateOutOfOffice(absl::string_view field, const v1::OutOfOffice&
                                  absl::string_view self) {
   RETURN_IF_ERROR(val::RequiredTimestamp(absl::StrCat(field, ".start_time"), ooo.start_time(),
                                          ooo.has_start_time()));
-  RETURN_IF_ERROR(val::RequiredTimestamp(absl::StrCat(field, ".end_time"), ooo.end_time(),
-                                         ooo.has_end_time()));
+  RETURN_IF_ERROR(
+      val::RequiredTimestamp(absl::StrCat(field, ".end_time"), ooo.end_time(), ooo.has_end_time()));
   if (ooo.end_time().seconds() < ooo.start_time().seconds() ||
       (ooo.end_time().seconds() == ooo.start_time().seconds() &&
        ooo.end_time().nanos() <= ooo.start_time().nanos())) {

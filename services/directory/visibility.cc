@@ -21,8 +21,7 @@ std::optional<std::string> WithheldReason(const v1::ContactPoint& point, const v
       }
       break;
     case v1::ContactPoint::VISIBILITY_OWN_ORGANIZATION:
-      if (owner.organization().empty() ||
-          viewer.person->organization() != owner.organization()) {
+      if (owner.organization().empty() || viewer.person->organization() != owner.organization()) {
         return std::string("shown to the person's own organisation only");
       }
       break;

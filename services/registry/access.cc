@@ -40,8 +40,8 @@ absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
   for (const v1::Assignment& a : assignments) {
     if (!IsCurrent(a, now)) continue;
     bool mine = a.person() == person ||
-                (!a.subject().empty() &&
-                 std::find(my_subjects.begin(), my_subjects.end(), a.subject()) != my_subjects.end());
+                (!a.subject().empty() && std::find(my_subjects.begin(), my_subjects.end(),
+                                                   a.subject()) != my_subjects.end());
     if (mine) {
       access.case_roles.push_back(a.case_role());
       access.assignments.push_back(a.name());

@@ -154,10 +154,10 @@ absl::StatusOr<Registry::CaseView> Registry::LoadManageableCase(const ReadView& 
                                                                 absl::string_view field) const {
   ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(view, caller, case_name, field));
   if (!cv.access.may_manage) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        case_name,
-        ": only professionals on the team, their supervisors and the lead agency's "
-        "administrators may change the case"));
+    return absl::PermissionDeniedError(
+        absl::StrCat(case_name,
+                     ": only professionals on the team, their supervisors and the lead agency's "
+                     "administrators may change the case"));
   }
   return cv;
 }
@@ -200,11 +200,10 @@ absl::StatusOr<v1::CheckCaseAccessResponse> Registry::CheckCaseAccess(
   if (!person.empty()) {
     ASSIGN_OR_RETURN(me, PersonFacts(view, caller, person));
   }
-  ASSIGN_OR_RETURN(
-      CaseAccess access,
-      DecideCaseAccess(view, data_, *c, assignments, person, me,
-                       asking_for_self && caller.platform_admin,
-                       asking_for_self && caller.service, clock_->Now()));
+  ASSIGN_OR_RETURN(CaseAccess access,
+                   DecideCaseAccess(view, data_, *c, assignments, person, me,
+                                    asking_for_self && caller.platform_admin,
+                                    asking_for_self && caller.service, clock_->Now()));
   v1::CheckCaseAccessResponse response;
   response.set_allowed(access.allowed);
   for (auto basis : access.bases) response.add_bases(basis);
@@ -252,17 +251,18 @@ absl::Status Registry::ValidateCase(const v1::Case& c, absl::string_view field) 
     if (s.kind() == v1::CaseSubject::KIND_UNSPECIFIED || !v1::CaseSubject::Kind_IsValid(s.kind())) {
       return absl::InvalidArgumentError(absl::StrCat(f, ".kind: must be set"));
     }
-    RETURN_IF_ERROR(val::RequiredMaxLength(absl::StrCat(f, ".display_name"), s.display_name(), 200));
+    RETURN_IF_ERROR(
+        val::RequiredMaxLength(absl::StrCat(f, ".display_name"), s.display_name(), 200));
     RETURN_IF_ERROR(val::MaxLength(absl::StrCat(f, ".given_name"), s.given_name(), 100));
     RETURN_IF_ERROR(val::MaxLength(absl::StrCat(f, ".family_name"), s.family_name(), 100));
     if (s.kind() == v1::CaseSubject::KIND_CHILD) {
       has_child = true;
       if (!s.has_birth_date()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(f, ".birth_date: required for children"));
+        return absl::InvalidArgumentError(absl::StrCat(f, ".birth_date: required for children"));
       }
     }
-    if (s.has_birth_date()) RETURN_IF_ERROR(ValidDate(absl::StrCat(f, ".birth_date"), s.birth_date()));
+    if (s.has_birth_date())
+      RETURN_IF_ERROR(ValidDate(absl::StrCat(f, ".birth_date"), s.birth_date()));
     if (!s.person().empty()) {
       RETURN_IF_ERROR(val::ParseName(absl::StrCat(f, ".person"), s.person(), "people").status());
     }
@@ -270,8 +270,7 @@ absl::Status Registry::ValidateCase(const v1::Case& c, absl::string_view field) 
       return absl::InvalidArgumentError(absl::StrCat(f, ".custody: unknown value"));
     }
     RETURN_IF_ERROR(val::MaxLength(absl::StrCat(f, ".custodian"), s.custodian(), 200));
-    RETURN_IF_ERROR(
-        val::MaxCount(absl::StrCat(f, ".relationships"), s.relationships_size(), 20));
+    RETURN_IF_ERROR(val::MaxCount(absl::StrCat(f, ".relationships"), s.relationships_size(), 20));
     for (int j = 0; j < s.relationships_size(); ++j) {
       const v1::SubjectRelationship& r = s.relationships(j);
       std::string rf = absl::StrCat(f, ".relationships[", j, "]");
@@ -298,8 +297,8 @@ absl::Status Registry::NameSubjects(v1::Case& c, const v1::Case* previous) const
     for (const v1::CaseSubject& s : c.subjects()) listed.insert(s.name());
     for (const v1::CaseSubject& s : previous->subjects()) {
       if (listed.count(s.name()) == 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("case.subjects: ", s.name(), " must be listed again; subjects are not removed"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "case.subjects: ", s.name(), " must be listed again; subjects are not removed"));
       }
     }
   }
@@ -384,13 +383,14 @@ absl::StatusOr<v1::Case> Registry::CreateCase(const Caller& caller,
         me->organization() == c.lead_agency()) {
       allowed = me->administrator();
       for (const std::string& role : me->roles()) {
-        allowed = allowed || role == "roles/investigator" || role == "roles/dependency-case-manager";
+        allowed =
+            allowed || role == "roles/investigator" || role == "roles/dependency-case-manager";
       }
     }
     if (!allowed) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "only administrators, investigators and dependency case managers of ", c.lead_agency(),
-          " open its cases"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("only administrators, investigators and dependency case managers of ",
+                       c.lead_agency(), " open its cases"));
     }
   }
   absl::StatusOr<directory::v1::Organization> agency =
@@ -413,7 +413,8 @@ absl::StatusOr<v1::Case> Registry::CreateCase(const Caller& caller,
   *c.mutable_create_time() = now;
   RETURN_IF_ERROR(data_.store().Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<v1::Case> existing, data_.GetCase(view, id));
-    if (existing.has_value()) return absl::AlreadyExistsError(absl::StrCat(c.name(), ": already exists"));
+    if (existing.has_value())
+      return absl::AlreadyExistsError(absl::StrCat(c.name(), ": already exists"));
     ASSIGN_OR_RETURN(std::optional<std::string> number,
                      data_.FindCaseNumber(view, IdOf(c.lead_agency()), c.case_number()));
     if (number.has_value()) {
@@ -455,8 +456,8 @@ absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
       return absl::InvalidArgumentError("lead_agency: give a lead agency or a person");
     }
   }
-  std::string fingerprint = absl::StrCat("cases|", agency_id, "|", person_id, "|", req.state(),
-                                         "|", req.case_number(), "|", req.needs_reassignment());
+  std::string fingerprint = absl::StrCat("cases|", agency_id, "|", person_id, "|", req.state(), "|",
+                                         req.case_number(), "|", req.needs_reassignment());
   std::string after;
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
@@ -534,9 +535,11 @@ absl::StatusOr<v1::Case> Registry::UpdateCase(const Caller& caller,
                                        "complexity", "subjects", "open_time"}));
   v1::Case updated;
   RETURN_IF_ERROR(data_.store().Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
-    ASSIGN_OR_RETURN(CaseView cv, LoadManageableCase(view, caller, req.case_().name(), "case.name"));
+    ASSIGN_OR_RETURN(CaseView cv,
+                     LoadManageableCase(view, caller, req.case_().name(), "case.name"));
     if (cv.c.state() == v1::Case::STATE_CLOSED) {
-      return absl::FailedPreconditionError(absl::StrCat(cv.c.name(), ": closed cases are read-only"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(cv.c.name(), ": closed cases are read-only"));
     }
     RETURN_IF_ERROR(storage::CheckEtag("case.etag", req.case_().etag(), cv.c.etag()));
     updated = cv.c;
@@ -561,8 +564,9 @@ absl::StatusOr<v1::Case> Registry::UpdateCase(const Caller& caller,
     }
     RETURN_IF_ERROR(ValidateCase(updated, "case"));
     if (updated.case_number() != cv.c.case_number()) {
-      ASSIGN_OR_RETURN(std::optional<std::string> number,
-                       data_.FindCaseNumber(view, IdOf(updated.lead_agency()), updated.case_number()));
+      ASSIGN_OR_RETURN(
+          std::optional<std::string> number,
+          data_.FindCaseNumber(view, IdOf(updated.lead_agency()), updated.case_number()));
       if (number.has_value()) {
         return absl::AlreadyExistsError(absl::StrCat("case.case_number: ", updated.case_number(),
                                                      " is already used by another case"));
@@ -574,7 +578,8 @@ absl::StatusOr<v1::Case> Registry::UpdateCase(const Caller& caller,
   return updated;
 }
 
-absl::StatusOr<v1::Case> Registry::CloseCase(const Caller& caller, const v1::CloseCaseRequest& req) {
+absl::StatusOr<v1::Case> Registry::CloseCase(const Caller& caller,
+                                             const v1::CloseCaseRequest& req) {
   RETURN_IF_ERROR(val::RequiredMaxLength("closing_reason", req.closing_reason(), 500));
   absl::Time now = clock_->Now();
   absl::Time close = now;
@@ -648,9 +653,9 @@ absl::StatusOr<v1::Assignment> Registry::AddAssignment(const ReadView& view, Bat
     for (const v1::Assignment& other : current) {
       if (other.case_role() == a.case_role() && other.primary() &&
           Present(other).state() != v1::Assignment::STATE_ENDED) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "assignment.primary: ", other.name(), " is already the primary ", a.case_role(),
-            "; make it not primary first"));
+        return absl::FailedPreconditionError(absl::StrCat("assignment.primary: ", other.name(),
+                                                          " is already the primary ", a.case_role(),
+                                                          "; make it not primary first"));
       }
     }
   }
@@ -671,8 +676,8 @@ absl::StatusOr<v1::Assignment> Registry::AddAssignment(const ReadView& view, Bat
       if (other.interim() && other.case_role() == a.case_role() &&
           Present(other).state() != v1::Assignment::STATE_ENDED && other.person() != a.person()) {
         other.set_successor(a.name());
-        EndOne(batch, other, v1::Assignment::END_REASON_REASSIGNED, "role filled",
-               clock_->Now(), actor, cause);
+        EndOne(batch, other, v1::Assignment::END_REASON_REASSIGNED, "role filled", clock_->Now(),
+               actor, cause);
       }
     }
     WriteCaseChange(batch, c, &previous, v1::Event::TYPE_CASE_UPDATED, actor, cause);
@@ -695,7 +700,8 @@ absl::StatusOr<v1::Assignment> Registry::CreateAssignment(const Caller& caller,
   }
   RETURN_IF_ERROR(val::ResourceId("assignment.case_role", a.case_role()));
   RETURN_IF_ERROR(val::MaxLength("assignment.responsibilities", a.responsibilities(), 1000));
-  if (a.has_start_time()) RETURN_IF_ERROR(val::ValidTimestamp("assignment.start_time", a.start_time()));
+  if (a.has_start_time())
+    RETURN_IF_ERROR(val::ValidTimestamp("assignment.start_time", a.start_time()));
   std::string id = req.assignment_id().empty() ? storage::NewResourceId("a") : req.assignment_id();
   a.set_name(absl::StrCat(req.parent(), "/assignments/", id));
   for (auto* cleared : {a.mutable_successor(), a.mutable_ended_by(), a.mutable_end_details()}) {
@@ -726,8 +732,8 @@ absl::StatusOr<v1::Assignment> Registry::CreateAssignment(const Caller& caller,
     }
     ASSIGN_OR_RETURN(std::optional<v1::CaseRole> role, data_.GetCaseRole(view, a.case_role()));
     if (!role.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "assignment.case_role: ", a.case_role(), " is not in the case-role catalog"));
+      return absl::InvalidArgumentError(absl::StrCat("assignment.case_role: ", a.case_role(),
+                                                     " is not in the case-role catalog"));
     }
     if (!a.subject().empty() &&
         std::none_of(cv.c.subjects().begin(), cv.c.subjects().end(),
@@ -737,7 +743,8 @@ absl::StatusOr<v1::Assignment> Registry::CreateAssignment(const Caller& caller,
     }
     ASSIGN_OR_RETURN(std::optional<v1::Assignment> existing,
                      data_.GetAssignment(view, case_id, id));
-    if (existing.has_value()) return absl::AlreadyExistsError(absl::StrCat(a.name(), ": already exists"));
+    if (existing.has_value())
+      return absl::AlreadyExistsError(absl::StrCat(a.name(), ": already exists"));
     for (const v1::Assignment& other : cv.assignments) {
       if (Present(other).state() != v1::Assignment::STATE_ENDED &&
           other.case_role() == a.case_role() && other.person() == a.person() &&
@@ -754,9 +761,9 @@ absl::StatusOr<v1::Assignment> Registry::CreateAssignment(const Caller& caller,
       if (predecessor == cv.assignments.end() ||
           Present(*predecessor).state() == v1::Assignment::STATE_ENDED ||
           predecessor->case_role() != a.case_role()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "assignment.predecessor: ", a.predecessor().substr(0, 120),
-            " is not a current assignment of this case in the role ", a.case_role()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("assignment.predecessor: ", a.predecessor().substr(0, 120),
+                         " is not a current assignment of this case in the role ", a.case_role()));
       }
       v1::Assignment handed = *predecessor;
       handed.set_successor(a.name());
@@ -828,9 +835,12 @@ absl::StatusOr<v1::ListAssignmentsResponse> Registry::ListAssignments(
   // Only a full page that stopped early has more.
   if (!resume.empty()) {
     // `resume` is the first key not returned; continue just before it.
-    response.set_next_page_token(storage::EncodePageToken(
-        storage::KeyBuilder().AddString(case_id).AddString(IdOf(response.assignments().rbegin()->name())).Release(),
-        fingerprint));
+    response.set_next_page_token(
+        storage::EncodePageToken(storage::KeyBuilder()
+                                     .AddString(case_id)
+                                     .AddString(IdOf(response.assignments().rbegin()->name()))
+                                     .Release(),
+                                 fingerprint));
   }
   return response;
 }
@@ -846,7 +856,8 @@ absl::StatusOr<v1::Assignment> Registry::UpdateAssignment(const Caller& caller,
         "assignment.name: must be of the form cases/{case}/assignments/{assignment}");
   }
   std::string case_name = name.substr(0, cut);
-  RETURN_IF_ERROR(val::MaxLength("assignment.responsibilities", req.assignment().responsibilities(), 1000));
+  RETURN_IF_ERROR(
+      val::MaxLength("assignment.responsibilities", req.assignment().responsibilities(), 1000));
   v1::Assignment updated;
   RETURN_IF_ERROR(data_.store().Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
     ASSIGN_OR_RETURN(CaseView cv, LoadManageableCase(view, caller, case_name, "assignment.name"));
@@ -854,7 +865,8 @@ absl::StatusOr<v1::Assignment> Registry::UpdateAssignment(const Caller& caller,
                      data_.GetAssignment(view, IdOf(case_name), IdOf(name)));
     if (!a.has_value()) return absl::NotFoundError(absl::StrCat(name, ": not found"));
     if (Present(*a).state() == v1::Assignment::STATE_ENDED) {
-      return absl::FailedPreconditionError(absl::StrCat(name, ": has ended; history is not rewritten"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(name, ": has ended; history is not rewritten"));
     }
     RETURN_IF_ERROR(storage::CheckEtag("assignment.etag", req.assignment().etag(), a->etag()));
     updated = *a;
@@ -867,8 +879,9 @@ absl::StatusOr<v1::Assignment> Registry::UpdateAssignment(const Caller& caller,
         for (const v1::Assignment& other : cv.assignments) {
           if (other.name() != updated.name() && other.case_role() == updated.case_role() &&
               other.primary() && Present(other).state() != v1::Assignment::STATE_ENDED) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "assignment.primary: ", other.name(), " is already the primary ", updated.case_role()));
+            return absl::FailedPreconditionError(absl::StrCat("assignment.primary: ", other.name(),
+                                                              " is already the primary ",
+                                                              updated.case_role()));
           }
         }
       }
@@ -888,7 +901,8 @@ absl::StatusOr<v1::Assignment> Registry::EndAssignment(const Caller& caller,
                                                        const v1::EndAssignmentRequest& req) {
   size_t cut = req.name().find("/assignments/");
   if (cut == std::string::npos) {
-    return absl::InvalidArgumentError("name: must be of the form cases/{case}/assignments/{assignment}");
+    return absl::InvalidArgumentError(
+        "name: must be of the form cases/{case}/assignments/{assignment}");
   }
   std::string case_name = req.name().substr(0, cut);
   if (req.end_reason() == v1::Assignment::END_REASON_UNSPECIFIED ||
@@ -924,8 +938,8 @@ absl::StatusOr<v1::Assignment> Registry::EndAssignment(const Caller& caller,
   return Present(ended);
 }
 
-absl::StatusOr<v1::ListCaseloadResponse> Registry::ListCaseload(const Caller& caller,
-                                                                const v1::ListCaseloadRequest& req) {
+absl::StatusOr<v1::ListCaseloadResponse> Registry::ListCaseload(
+    const Caller& caller, const v1::ListCaseloadRequest& req) {
   ASSIGN_OR_RETURN(std::string person_id, val::ParseName("person", req.person(), "people"));
   ASSIGN_OR_RETURN(int size, storage::ResolvePageSize(req.page_size()));
   std::string fingerprint = absl::StrCat("caseload|", person_id);
@@ -941,15 +955,14 @@ absl::StatusOr<v1::ListCaseloadResponse> Registry::ListCaseload(const Caller& ca
                      PersonFacts(view, caller, req.person()));
     ASSIGN_OR_RETURN(std::optional<directory::v1::Person> me,
                      data_.GetPerson(view, IdOf(caller.PersonName())));
-    bool allowed = subject.has_value() &&
-                   (subject->supervisor() == caller.PersonName() ||
-                    (me.has_value() && me->administrator() &&
-                     me->state() == directory::v1::Person::STATE_ACTIVE &&
-                     me->organization() == subject->organization()));
+    bool allowed = subject.has_value() && (subject->supervisor() == caller.PersonName() ||
+                                           (me.has_value() && me->administrator() &&
+                                            me->state() == directory::v1::Person::STATE_ACTIVE &&
+                                            me->organization() == subject->organization()));
     if (!allowed) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "person: only ", req.person(), ", their supervisor and their organisation's "
-          "administrators see their caseload"));
+      return absl::PermissionDeniedError(absl::StrCat("person: only ", req.person(),
+                                                      ", their supervisor and their organisation's "
+                                                      "administrators see their caseload"));
     }
   }
   absl::Time now = clock_->Now();
@@ -1032,8 +1045,10 @@ absl::StatusOr<v1::CaseRole> Registry::CreateCaseRole(const Caller& caller,
   role.set_built_in(false);
   *role.mutable_create_time() = ToProtoTime(clock_->Now());
   RETURN_IF_ERROR(data_.store().Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<v1::CaseRole> existing, data_.GetCaseRole(view, req.case_role_id()));
-    if (existing.has_value()) return absl::AlreadyExistsError(absl::StrCat(role.name(), ": already exists"));
+    ASSIGN_OR_RETURN(std::optional<v1::CaseRole> existing,
+                     data_.GetCaseRole(view, req.case_role_id()));
+    if (existing.has_value())
+      return absl::AlreadyExistsError(absl::StrCat(role.name(), ": already exists"));
     data_.PutCaseRole(batch, role);
     v1::Event event = NewEvent(caller.subject, v1::Event::TYPE_CASE_ROLE_CREATED, role.name(), "");
     *event.mutable_case_role() = role;
@@ -1062,16 +1077,16 @@ absl::StatusOr<v1::ListCaseRolesResponse> Registry::ListCaseRoles(
   }
   v1::ListCaseRolesResponse response;
   std::string last, resume;
-  RETURN_IF_ERROR(data_.ScanCaseRoles(reader(), after,
-                                      [&](absl::string_view key, const v1::CaseRole& role) {
-                                        if (response.case_roles_size() == size) {
-                                          resume = last;
-                                          return false;
-                                        }
-                                        *response.add_case_roles() = role;
-                                        last = std::string(key);
-                                        return true;
-                                      }));
+  RETURN_IF_ERROR(
+      data_.ScanCaseRoles(reader(), after, [&](absl::string_view key, const v1::CaseRole& role) {
+        if (response.case_roles_size() == size) {
+          resume = last;
+          return false;
+        }
+        *response.add_case_roles() = role;
+        last = std::string(key);
+        return true;
+      }));
   if (!resume.empty()) response.set_next_page_token(storage::EncodePageToken(resume, "case_roles"));
   return response;
 }

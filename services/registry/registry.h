@@ -93,9 +93,9 @@ class Registry {
                                               absl::string_view case_name,
                                               absl::string_view field) const;
   // The directory record of a person: the projection, else the directory.
-  absl::StatusOr<std::optional<directory::v1::Person>> PersonFacts(
-      const storage::ReadView& view, const identity::Caller& caller,
-      absl::string_view name) const;
+  absl::StatusOr<std::optional<directory::v1::Person>> PersonFacts(const storage::ReadView& view,
+                                                                   const identity::Caller& caller,
+                                                                   absl::string_view name) const;
 
   absl::Status ValidateCase(const v1::Case& c, absl::string_view field) const;
   // Gives names to new subjects and resolves relationship references.
@@ -119,8 +119,8 @@ class Registry {
   absl::Status HandOver(const directory::v1::Person& departed, const std::string& actor,
                         const std::string& cause);
 
-  v1::Event NewEvent(const std::string& actor, v1::Event::Type type,
-                     absl::string_view resource, const std::string& cause) const;
+  v1::Event NewEvent(const std::string& actor, v1::Event::Type type, absl::string_view resource,
+                     const std::string& cause) const;
   const storage::ReadView& reader() const { return data_.store().reader(); }
 
   RegistryStore data_;

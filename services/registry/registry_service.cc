@@ -6,14 +6,14 @@ namespace samepage::registry {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response)                                           \
-  grpc::ServerUnaryReactor* RegistryService::Method(grpc::CallbackServerContext* ctx,       \
-                                                    const Request* req, Response* resp) {   \
-    Registry* registry = registry_;                                                        \
-    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                                 \
-                         [registry](const Caller& caller, const Request& r) {              \
-                           return registry->Method(caller, r);                             \
-                         });                                                               \
+#define SAMEPAGE_UNARY(Method, Request, Response)                                         \
+  grpc::ServerUnaryReactor* RegistryService::Method(grpc::CallbackServerContext* ctx,     \
+                                                    const Request* req, Response* resp) { \
+    Registry* registry = registry_;                                                       \
+    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                                \
+                         [registry](const Caller& caller, const Request& r) {             \
+                           return registry->Method(caller, r);                            \
+                         });                                                              \
   }
 
 SAMEPAGE_UNARY(CreateCase, v1::CreateCaseRequest, v1::Case)

@@ -12,7 +12,7 @@ class RegistryService final : public v1::CaseRegistry::CallbackService {
   RegistryService(Registry* registry, const rpc::Authenticator* authenticator)
       : registry_(registry), auth_(authenticator) {}
 
-#define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                              \
+#define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
                                    Response* resp) override;
   SAMEPAGE_DECLARE_UNARY(CreateCase, v1::CreateCaseRequest, v1::Case)
@@ -29,8 +29,7 @@ class RegistryService final : public v1::CaseRegistry::CallbackService {
   SAMEPAGE_DECLARE_UNARY(CreateCaseRole, v1::CreateCaseRoleRequest, v1::CaseRole)
   SAMEPAGE_DECLARE_UNARY(GetCaseRole, v1::GetCaseRoleRequest, v1::CaseRole)
   SAMEPAGE_DECLARE_UNARY(ListCaseRoles, v1::ListCaseRolesRequest, v1::ListCaseRolesResponse)
-  SAMEPAGE_DECLARE_UNARY(CheckCaseAccess, v1::CheckCaseAccessRequest,
-                         v1::CheckCaseAccessResponse)
+  SAMEPAGE_DECLARE_UNARY(CheckCaseAccess, v1::CheckCaseAccessRequest, v1::CheckCaseAccessResponse)
 #undef SAMEPAGE_DECLARE_UNARY
 
   grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(

@@ -43,8 +43,14 @@ std::string AssignmentKey(absl::string_view case_id, absl::string_view assignmen
 }  // namespace
 
 std::vector<std::string> RegistryStore::ColumnFamilies() {
-  return {kCases,     kCaseNumbers, kCasesByAgency, kAssignments, kAssignmentsByPerson,
-          kCaseRoles, kPeople,      events::kCursorsColumnFamily};
+  return {kCases,
+          kCaseNumbers,
+          kCasesByAgency,
+          kAssignments,
+          kAssignmentsByPerson,
+          kCaseRoles,
+          kPeople,
+          events::kCursorsColumnFamily};
 }
 
 absl::StatusOr<std::optional<v1::Case>> RegistryStore::GetCase(const storage::ReadView& view,
@@ -80,7 +86,8 @@ void RegistryStore::PutCase(storage::Batch& batch, const v1::Case& c,
   std::string agency = IdOf(c.lead_agency());
   batch.Put(kCases, id, c.SerializeAsString());
   if (previous != nullptr && previous->case_number() != c.case_number()) {
-    batch.Delete(kCaseNumbers, KeyBuilder().AddString(agency).AddString(previous->case_number()).key());
+    batch.Delete(kCaseNumbers,
+                 KeyBuilder().AddString(agency).AddString(previous->case_number()).key());
   }
   batch.Put(kCaseNumbers, KeyBuilder().AddString(agency).AddString(c.case_number()).key(), id);
   batch.Put(kCasesByAgency, KeyBuilder().AddString(agency).AddString(id).key(), "");
@@ -112,11 +119,11 @@ int64_t RegistryStore::AppendEvent(storage::Batch& batch, const v1::Event& event
 absl::StatusOr<std::vector<v1::Assignment>> RegistryStore::CaseAssignments(
     const storage::ReadView& view, absl::string_view case_id) const {
   std::vector<v1::Assignment> out;
-  RETURN_IF_ERROR(ScanCaseAssignments(view, case_id, "",
-                                      [&](absl::string_view, const v1::Assignment& a) {
-                                        out.push_back(a);
-                                        return true;
-                                      }));
+  RETURN_IF_ERROR(
+      ScanCaseAssignments(view, case_id, "", [&](absl::string_view, const v1::Assignment& a) {
+        out.push_back(a);
+        return true;
+      }));
   return out;
 }
 
@@ -140,25 +147,25 @@ absl::Status RegistryStore::ScanPersonAssignments(
     const storage::ReadView& view, absl::string_view person_id, absl::string_view after,
     const std::function<bool(absl::string_view, const v1::Assignment&)>& fn) const {
   absl::Status error = absl::OkStatus();
-  RETURN_IF_ERROR(view.Scan(
-      kAssignmentsByPerson, KeyBuilder().AddString(person_id).key(), after,
-      [&](absl::string_view key, absl::string_view) {
-        KeyReader reader(key);
-        std::string person, case_id, assignment_id;
-        if (!reader.ReadString(&person) || !reader.ReadString(&case_id) ||
-            !reader.ReadString(&assignment_id)) {
-          error = absl::DataLossError("assignments_by_person: malformed key");
-          return false;
-        }
-        absl::StatusOr<std::optional<v1::Assignment>> a =
-            GetAssignment(view, case_id, assignment_id);
-        if (!a.ok() || !a->has_value()) {
-          error = a.ok() ? absl::DataLossError("assignments_by_person: dangling entry")
-                         : a.status();
-          return false;
-        }
-        return fn(key, **a);
-      }));
+  RETURN_IF_ERROR(view.Scan(kAssignmentsByPerson, KeyBuilder().AddString(person_id).key(), after,
+                            [&](absl::string_view key, absl::string_view) {
+                              KeyReader reader(key);
+                              std::string person, case_id, assignment_id;
+                              if (!reader.ReadString(&person) || !reader.ReadString(&case_id) ||
+                                  !reader.ReadString(&assignment_id)) {
+                                error = absl::DataLossError("assignments_by_person: malformed key");
+                                return false;
+                              }
+                              absl::StatusOr<std::optional<v1::Assignment>> a =
+                                  GetAssignment(view, case_id, assignment_id);
+                              if (!a.ok() || !a->has_value()) {
+                                error = a.ok() ? absl::DataLossError(
+                                                     "assignments_by_person: dangling entry")
+                                               : a.status();
+                                return false;
+                              }
+                              return fn(key, **a);
+                            }));
   return error;
 }
 
@@ -177,22 +184,23 @@ absl::Status RegistryStore::ScanCases(
     }));
     return error;
   }
-  RETURN_IF_ERROR(view.Scan(
-      kCasesByAgency, KeyBuilder().AddString(agency_id).key(), after,
-      [&](absl::string_view key, absl::string_view) {
-        KeyReader reader(key);
-        std::string agency, case_id;
-        if (!reader.ReadString(&agency) || !reader.ReadString(&case_id)) {
-          error = absl::DataLossError("cases_by_agency: malformed key");
-          return false;
-        }
-        absl::StatusOr<std::optional<v1::Case>> c = GetCase(view, case_id);
-        if (!c.ok() || !c->has_value()) {
-          error = c.ok() ? absl::DataLossError("cases_by_agency: dangling entry") : c.status();
-          return false;
-        }
-        return fn(key, **c);
-      }));
+  RETURN_IF_ERROR(view.Scan(kCasesByAgency, KeyBuilder().AddString(agency_id).key(), after,
+                            [&](absl::string_view key, absl::string_view) {
+                              KeyReader reader(key);
+                              std::string agency, case_id;
+                              if (!reader.ReadString(&agency) || !reader.ReadString(&case_id)) {
+                                error = absl::DataLossError("cases_by_agency: malformed key");
+                                return false;
+                              }
+                              absl::StatusOr<std::optional<v1::Case>> c = GetCase(view, case_id);
+                              if (!c.ok() || !c->has_value()) {
+                                error = c.ok()
+                                            ? absl::DataLossError("cases_by_agency: dangling entry")
+                                            : c.status();
+                                return false;
+                              }
+                              return fn(key, **c);
+                            }));
   return error;
 }
 
@@ -200,14 +208,15 @@ absl::Status RegistryStore::ScanCaseRoles(
     const storage::ReadView& view, absl::string_view after,
     const std::function<bool(absl::string_view, const v1::CaseRole&)>& fn) const {
   absl::Status error = absl::OkStatus();
-  RETURN_IF_ERROR(view.Scan(kCaseRoles, "", after, [&](absl::string_view key, absl::string_view raw) {
-    v1::CaseRole role;
-    if (!Parse(raw, &role)) {
-      error = absl::DataLossError("case_roles: corrupt record");
-      return false;
-    }
-    return fn(key, role);
-  }));
+  RETURN_IF_ERROR(
+      view.Scan(kCaseRoles, "", after, [&](absl::string_view key, absl::string_view raw) {
+        v1::CaseRole role;
+        if (!Parse(raw, &role)) {
+          error = absl::DataLossError("case_roles: corrupt record");
+          return false;
+        }
+        return fn(key, role);
+      }));
   return error;
 }
 

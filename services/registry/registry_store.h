@@ -45,8 +45,8 @@ class RegistryStore {
       absl::string_view assignment_id) const;
   absl::StatusOr<std::optional<v1::CaseRole>> GetCaseRole(const storage::ReadView& view,
                                                           absl::string_view role_id) const;
-  absl::StatusOr<std::optional<directory::v1::Person>> GetPerson(
-      const storage::ReadView& view, absl::string_view person_id) const;
+  absl::StatusOr<std::optional<directory::v1::Person>> GetPerson(const storage::ReadView& view,
+                                                                 absl::string_view person_id) const;
 
   // Writes a case and its number and agency indexes (moving the number
   // index when it changed from `previous`).
@@ -70,13 +70,12 @@ class RegistryStore {
       const std::function<bool(absl::string_view key, const v1::Assignment&)>& fn) const;
   // Cases in id order, optionally of one lead agency, after `after` (a
   // cases or cases_by_agency key).
-  absl::Status ScanCases(const storage::ReadView& view, absl::string_view agency_id,
-                         absl::string_view after,
-                         const std::function<bool(absl::string_view key, const v1::Case&)>& fn)
-      const;
-  absl::Status ScanCaseRoles(const storage::ReadView& view, absl::string_view after,
-                             const std::function<bool(absl::string_view key, const v1::CaseRole&)>&
-                                 fn) const;
+  absl::Status ScanCases(
+      const storage::ReadView& view, absl::string_view agency_id, absl::string_view after,
+      const std::function<bool(absl::string_view key, const v1::Case&)>& fn) const;
+  absl::Status ScanCaseRoles(
+      const storage::ReadView& view, absl::string_view after,
+      const std::function<bool(absl::string_view key, const v1::CaseRole&)>& fn) const;
 
   static absl::StatusOr<v1::WatchEventsResponse> DecodeEvent(int64_t revision,
                                                              absl::string_view payload);

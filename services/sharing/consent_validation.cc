@@ -30,12 +30,13 @@ absl::Status Slug(absl::string_view field, absl::string_view id) {
 absl::Status ValidParty(absl::string_view field, const v1::Party& p) {
   switch (p.party_case()) {
     case v1::Party::kPerson:
-      RETURN_IF_ERROR(val::ParseName(absl::StrCat(field, ".person"), p.person(), "people").status());
+      RETURN_IF_ERROR(
+          val::ParseName(absl::StrCat(field, ".person"), p.person(), "people").status());
       break;
     case v1::Party::kOrganization:
-      RETURN_IF_ERROR(val::ParseName(absl::StrCat(field, ".organization"), p.organization(),
-                                     "organizations")
-                          .status());
+      RETURN_IF_ERROR(
+          val::ParseName(absl::StrCat(field, ".organization"), p.organization(), "organizations")
+              .status());
       break;
     case v1::Party::kCaseRole:
       RETURN_IF_ERROR(Slug(absl::StrCat(field, ".case_role"), p.case_role()));
@@ -89,8 +90,8 @@ bool HasPurpose(const google::protobuf::RepeatedField<int>& purposes, v1::Purpos
   return std::find(purposes.begin(), purposes.end(), p) != purposes.end();
 }
 
-absl::Status NotInFuture(absl::string_view field, const google::protobuf::Timestamp& t,
-                         bool is_set, absl::Time now) {
+absl::Status NotInFuture(absl::string_view field, const google::protobuf::Timestamp& t, bool is_set,
+                         absl::Time now) {
   RETURN_IF_ERROR(val::RequiredTimestamp(field, t, is_set));
   if (FromProtoTime(t) > now) return Invalid(field, "must not be in the future");
   return absl::OkStatus();
@@ -157,15 +158,17 @@ absl::Status ParseSubject(absl::string_view field, absl::string_view subject,
   if (subject.empty()) return Invalid(field, "must not be empty");
   size_t at = subject.find("/subjects/");
   if (at == absl::string_view::npos) {
-    return Invalid(field, absl::StrCat("\"", subject.substr(0, 80),
-                                       "\" is not a subject name (cases/{case}/subjects/{subject})"));
+    return Invalid(field,
+                   absl::StrCat("\"", subject.substr(0, 80),
+                                "\" is not a subject name (cases/{case}/subjects/{subject})"));
   }
   absl::string_view case_part = subject.substr(0, at);
   absl::string_view id = subject.substr(at + 10);
   if (!val::ParseName(field, case_part, "cases").ok() ||
       !val::ParseName(field, absl::StrCat("s/", id), "s").ok()) {
-    return Invalid(field, absl::StrCat("\"", subject.substr(0, 80),
-                                       "\" is not a subject name (cases/{case}/subjects/{subject})"));
+    return Invalid(field,
+                   absl::StrCat("\"", subject.substr(0, 80),
+                                "\" is not a subject name (cases/{case}/subjects/{subject})"));
   }
   *case_name = std::string(case_part);
   return absl::OkStatus();
@@ -188,8 +191,8 @@ absl::Status ValidateCategory(const v1::CreateCategoryRequest& req) {
   RETURN_IF_ERROR(val::MaxLength("category.description", c.description(), 2000));
   RETURN_IF_ERROR(val::MaxCount("category.default_case_roles", c.default_case_roles_size(), 50));
   for (int i = 0; i < c.default_case_roles_size(); ++i) {
-    RETURN_IF_ERROR(Slug(absl::StrCat("category.default_case_roles[", i, "]"),
-                         c.default_case_roles(i)));
+    RETURN_IF_ERROR(
+        Slug(absl::StrCat("category.default_case_roles[", i, "]"), c.default_case_roles(i)));
   }
   RETURN_IF_ERROR(val::MaxLength("category.redisclosure_notice", c.redisclosure_notice(), 4000));
   if ((c.part2() || c.author_only()) && !c.sensitive()) {
@@ -245,7 +248,8 @@ absl::Status ValidateConsent(const v1::ConsentDirective& c, const Catalog& catal
         return Invalid("consent.consenter.subject", "give the consenter's subject or person");
       }
   }
-  RETURN_IF_ERROR(val::RequiredMaxLength("consent.consenter.display_name", who.display_name(), 200));
+  RETURN_IF_ERROR(
+      val::RequiredMaxLength("consent.consenter.display_name", who.display_name(), 200));
   // Parties, categories, purposes.
   RETURN_IF_ERROR(ValidParties("consent.disclosers", c.disclosers(), 20));
   RETURN_IF_ERROR(ValidParties("consent.recipients", c.recipients(), 20));
@@ -259,7 +263,8 @@ absl::Status ValidateConsent(const v1::ConsentDirective& c, const Catalog& catal
   RETURN_IF_ERROR(
       val::MaxLength("consent.information_description", c.information_description(), 2000));
   // Time.
-  if (c.has_start_time()) RETURN_IF_ERROR(val::ValidTimestamp("consent.start_time", c.start_time()));
+  if (c.has_start_time())
+    RETURN_IF_ERROR(val::ValidTimestamp("consent.start_time", c.start_time()));
   if (c.has_expire_time()) {
     RETURN_IF_ERROR(val::ValidTimestamp("consent.expire_time", c.expire_time()));
     absl::Time start = c.has_start_time() ? FromProtoTime(c.start_time()) : now;
@@ -282,8 +287,8 @@ absl::Status ValidateConsent(const v1::ConsentDirective& c, const Catalog& catal
   }
   // The signed form and the right to revoke.
   if (!c.has_signed_form()) return Invalid("consent.signed_form", "must be set");
-  RETURN_IF_ERROR(
-      val::RequiredMaxLength("consent.signed_form.signer_name", c.signed_form().signer_name(), 200));
+  RETURN_IF_ERROR(val::RequiredMaxLength("consent.signed_form.signer_name",
+                                         c.signed_form().signer_name(), 200));
   RETURN_IF_ERROR(NotInFuture("consent.signed_form.sign_time", c.signed_form().sign_time(),
                               c.signed_form().has_sign_time(), now));
   RETURN_IF_ERROR(
@@ -311,7 +316,8 @@ absl::Status CheckConsenterAuthority(const v1::ConsentDirective& c, const reg::C
                                      const Catalog& catalog) {
   const reg::CaseSubject* subject = FindSubject(case_record, c.subject());
   if (subject == nullptr) {
-    return Invalid("consent.subject", absl::StrCat(c.subject(), " is not a subject of ", c.case_()));
+    return Invalid("consent.subject",
+                   absl::StrCat(c.subject(), " is not a subject of ", c.case_()));
   }
   const v1::Consenter& who = c.consenter();
   const reg::CaseSubject* consenter = nullptr;
@@ -328,11 +334,14 @@ absl::Status CheckConsenterAuthority(const v1::ConsentDirective& c, const reg::C
   bool child = subject->kind() == reg::CaseSubject::KIND_CHILD;
   switch (who.authority()) {
     case v1::Consenter::AUTHORITY_SELF:
-      if (child) return NotFitting("a child cannot consent for themselves as an adult (AUTHORITY_SELF)");
+      if (child)
+        return NotFitting("a child cannot consent for themselves as an adult (AUTHORITY_SELF)");
       if (!is_subject) return NotFitting("AUTHORITY_SELF: the consenter must be the subject");
       return absl::OkStatus();
     case v1::Consenter::AUTHORITY_PERSONAL_REPRESENTATIVE:
-      if (child) return NotFitting("a personal representative consents for adults; for a child the custodian does");
+      if (child)
+        return NotFitting(
+            "a personal representative consents for adults; for a child the custodian does");
       return absl::OkStatus();
     case v1::Consenter::AUTHORITY_PARENT:
       if (!child) return NotFitting("a parent consents only for a child");
@@ -349,8 +358,8 @@ absl::Status CheckConsenterAuthority(const v1::ConsentDirective& c, const reg::C
       if (subject->custody() != reg::CaseSubject::CUSTODY_LEGAL_GUARDIAN) {
         return NotFitting("the child is not in a legal guardian's custody");
       }
-      bool named = (!subject->custodian().empty() &&
-                    (subject->custodian() == who.subject() || subject->custodian() == who.person())) ||
+      bool named = (!subject->custodian().empty() && (subject->custodian() == who.subject() ||
+                                                      subject->custodian() == who.person())) ||
                    (consenter != nullptr && IsGuardianOf(*consenter, subject->name()));
       if (!named) return NotFitting("the consenter is not the child's recorded legal guardian");
       return absl::OkStatus();
@@ -375,7 +384,8 @@ absl::Status CheckConsenterAuthority(const v1::ConsentDirective& c, const reg::C
       }
       return absl::OkStatus();
     case v1::Consenter::AUTHORITY_MINOR_SELF_CONSENT:
-      if (!child) return NotFitting("AUTHORITY_MINOR_SELF_CONSENT is for minors; adults use AUTHORITY_SELF");
+      if (!child)
+        return NotFitting("AUTHORITY_MINOR_SELF_CONSENT is for minors; adults use AUTHORITY_SELF");
       if (!is_subject) return NotFitting("a minor consents only for their own records");
       for (const std::string& id : c.categories()) {
         auto it = catalog.find(id);

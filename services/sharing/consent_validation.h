@@ -21,8 +21,7 @@ using Catalog = std::map<std::string, v1::Category>;
 absl::Status ValidateCategory(const v1::CreateCategoryRequest& req);
 
 // A directive as given to CreateConsent (output-only fields ignored).
-absl::Status ValidateConsent(const v1::ConsentDirective& c, const Catalog& catalog,
-                             absl::Time now);
+absl::Status ValidateConsent(const v1::ConsentDirective& c, const Catalog& catalog, absl::Time now);
 // Whether any listed category is a Part 2 category.
 bool CoversPart2(const google::protobuf::RepeatedPtrField<std::string>& categories,
                  const Catalog& catalog);

@@ -193,8 +193,7 @@ v1::ConsentDirective::State ConsentStateAt(const v1::ConsentDirective& c, absl::
     return v1::ConsentDirective::STATE_EXPIRED;
   }
   if (c.has_expiration_event_time() ||
-      (case_closed &&
-       c.expiration_event() == v1::ConsentDirective::EXPIRATION_EVENT_CASE_CLOSED)) {
+      (case_closed && c.expiration_event() == v1::ConsentDirective::EXPIRATION_EVENT_CASE_CLOSED)) {
     return v1::ConsentDirective::STATE_EXPIRED;
   }
   if (c.has_start_time() && FromProtoTime(c.start_time()) > now) {
@@ -203,8 +202,7 @@ v1::ConsentDirective::State ConsentStateAt(const v1::ConsentDirective& c, absl::
   return v1::ConsentDirective::STATE_ACTIVE;
 }
 
-v1::CourtOrder::State CourtOrderStateAt(const v1::CourtOrder& o, absl::Time now,
-                                        bool case_closed) {
+v1::CourtOrder::State CourtOrderStateAt(const v1::CourtOrder& o, absl::Time now, bool case_closed) {
   if (o.has_expire_time() ? FromProtoTime(o.expire_time()) <= now : case_closed) {
     return v1::CourtOrder::STATE_EXPIRED;
   }
@@ -246,8 +244,8 @@ v1::CheckAccessResponse Decide(const DecisionInputs& in) {
       why_not.push_back(who.access.case_roles_size() == 0
                             ? "the requester holds no role on the case"
                             : absl::StrCat("no case role of the requester (",
-                                           absl::StrJoin(who.access.case_roles(), ", "),
-                                           ") sees ", req.category(), " by default"));
+                                           absl::StrJoin(who.access.case_roles(), ", "), ") sees ",
+                                           req.category(), " by default"));
     }
   }
   // 3. and 4. Court orders, then consent directives: every one is looked at
@@ -278,8 +276,8 @@ v1::CheckAccessResponse Decide(const DecisionInputs& in) {
       who.access.treating_team() && !excepted) {
     permit(v1::ACCESS_BASIS_TREATING_TEAM, "");
   }
-  if (out.decision() != Response::DECISION_PERMIT &&
-      req.purpose() == v1::PURPOSE_MANDATED_REPORT && who.access.allowed() && !excepted) {
+  if (out.decision() != Response::DECISION_PERMIT && req.purpose() == v1::PURPOSE_MANDATED_REPORT &&
+      who.access.allowed() && !excepted) {
     permit(v1::ACCESS_BASIS_MANDATED_REPORTING, "");
   }
   if (out.decision() != Response::DECISION_PERMIT) {
@@ -320,8 +318,8 @@ v1::CheckAccessResponse Decide(const DecisionInputs& in) {
   if (category.sensitive() && out.basis() != v1::ACCESS_BASIS_AUTHORSHIP) {
     v1::Obligation* limit = out.add_obligations();
     limit->set_type(v1::Obligation::TYPE_PURPOSE_LIMITATION);
-    limit->set_text(absl::StrCat("Use this information only for ", PurposeWords(req.purpose()),
-                                 "."));
+    limit->set_text(
+        absl::StrCat("Use this information only for ", PurposeWords(req.purpose()), "."));
     limit->set_source(out.basis_resource().empty() ? category.name() : out.basis_resource());
   }
   if (req.explain()) {

@@ -1,10 +1,10 @@
 #include "services/sharing/decision_point.h"
 
+#include <openssl/evp.h>
+
 #include <map>
 #include <set>
 #include <utility>
-
-#include <openssl/evp.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -48,12 +48,18 @@ constexpr char kPart2Notice[] =
     "written consent to further use or redisclose the record (see 42 CFR 2.31).";
 
 const std::vector<std::string>& ProfessionalRoles() {
-  static const auto* roles = new std::vector<std::string>{
-      "investigator",       "dependency-case-manager", "case-supervisor",
-      "therapist",          "substance-use-treatment-provider",
-      "family-peer-mentor", "family-partner",          "intensive-care-coordinator",
-      "primary-care-provider", "guardian-ad-litem",     "attorney",
-      "court"};
+  static const auto* roles = new std::vector<std::string>{"investigator",
+                                                          "dependency-case-manager",
+                                                          "case-supervisor",
+                                                          "therapist",
+                                                          "substance-use-treatment-provider",
+                                                          "family-peer-mentor",
+                                                          "family-partner",
+                                                          "intensive-care-coordinator",
+                                                          "primary-care-provider",
+                                                          "guardian-ad-litem",
+                                                          "attorney",
+                                                          "court"};
   return *roles;
 }
 
@@ -84,8 +90,8 @@ constexpr BuiltInCategory kBuiltInCategories[] = {
      "Records of a federally assisted substance-use disorder program.", true, true, false, false,
      kPart2Notice},
     {"medical", "Medical", "Health and medical records.", true, false, false, false, ""},
-    {"education", "Education", "School and education records (FERPA).", true, false, false,
-     false, ""},
+    {"education", "Education", "School and education records (FERPA).", true, false, false, false,
+     ""},
     {"court-report", "Court report", "Reports and summaries prepared for the court.", true, false,
      false, false, ""},
 };
@@ -217,8 +223,7 @@ absl::StatusOr<v1::Category> DecisionPoint::CreateCategory(const Caller& caller,
   if (!admin && !caller.PersonName().empty()) {
     absl::StatusOr<directory::v1::Person> me = peers_->GetPerson(caller.PersonName());
     if (!me.ok() && !absl::IsNotFound(me.status())) return me.status();
-    admin = me.ok() && me->administrator() &&
-            me->state() != directory::v1::Person::STATE_DEPARTED;
+    admin = me.ok() && me->administrator() && me->state() != directory::v1::Person::STATE_DEPARTED;
   }
   if (!admin) {
     return absl::PermissionDeniedError("only administrators may add categories to the catalog");
@@ -359,18 +364,18 @@ absl::StatusOr<v1::ListConsentsResponse> DecisionPoint::ListConsents(
   Pager pager{size};
   bool by_subject = !req.subject().empty();
   auto snapshot = store_->Snapshot();
-  RETURN_IF_ERROR(data_.ScanConsents(
-      *snapshot, by_subject ? req.subject() : IdOf(case_name), by_subject, after,
-      [&](absl::string_view key, const v1::ConsentDirective& c) {
-        if (!pager.Before(key)) return false;
-        v1::ConsentDirective shown = Present(c);
-        if (req.state() == v1::ConsentDirective::STATE_UNSPECIFIED ||
-            shown.state() == req.state()) {
-          *response.add_consents() = std::move(shown);
-          ++pager.count;
-        }
-        return true;
-      }));
+  RETURN_IF_ERROR(data_.ScanConsents(*snapshot, by_subject ? req.subject() : IdOf(case_name),
+                                     by_subject, after,
+                                     [&](absl::string_view key, const v1::ConsentDirective& c) {
+                                       if (!pager.Before(key)) return false;
+                                       v1::ConsentDirective shown = Present(c);
+                                       if (req.state() == v1::ConsentDirective::STATE_UNSPECIFIED ||
+                                           shown.state() == req.state()) {
+                                         *response.add_consents() = std::move(shown);
+                                         ++pager.count;
+                                       }
+                                       return true;
+                                     }));
   if (!pager.resume.empty()) {
     response.set_next_page_token(storage::EncodePageToken(pager.resume, fingerprint));
   }
@@ -441,8 +446,8 @@ absl::StatusOr<v1::CourtOrder> DecisionPoint::CreateCourtOrder(
       known = known || s.name() == req.court_order().subjects(i);
     }
     if (!known) {
-      return absl::InvalidArgumentError(absl::StrCat("court_order.subjects[", i, "]: ",
-                                                     req.court_order().subjects(i),
+      return absl::InvalidArgumentError(absl::StrCat("court_order.subjects[", i,
+                                                     "]: ", req.court_order().subjects(i),
                                                      " is not a subject of ", case_name));
     }
   }
@@ -498,17 +503,16 @@ absl::StatusOr<v1::ListCourtOrdersResponse> DecisionPoint::ListCourtOrders(
   v1::ListCourtOrdersResponse response;
   Pager pager{size};
   auto snapshot = store_->Snapshot();
-  RETURN_IF_ERROR(data_.ScanCourtOrders(*snapshot, case_id, after,
-                                        [&](absl::string_view key, const v1::CourtOrder& o) {
-                                          if (!pager.Before(key)) return false;
-                                          v1::CourtOrder shown = Present(o);
-                                          if (req.state() == v1::CourtOrder::STATE_UNSPECIFIED ||
-                                              shown.state() == req.state()) {
-                                            *response.add_court_orders() = std::move(shown);
-                                            ++pager.count;
-                                          }
-                                          return true;
-                                        }));
+  RETURN_IF_ERROR(data_.ScanCourtOrders(
+      *snapshot, case_id, after, [&](absl::string_view key, const v1::CourtOrder& o) {
+        if (!pager.Before(key)) return false;
+        v1::CourtOrder shown = Present(o);
+        if (req.state() == v1::CourtOrder::STATE_UNSPECIFIED || shown.state() == req.state()) {
+          *response.add_court_orders() = std::move(shown);
+          ++pager.count;
+        }
+        return true;
+      }));
   if (!pager.resume.empty()) {
     response.set_next_page_token(storage::EncodePageToken(pager.resume, fingerprint));
   }
@@ -550,8 +554,9 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
     if (requests[i].requester() != caller.PersonName() && !caller.service &&
         !caller.platform_admin) {
       return absl::PermissionDeniedError(absl::StrCat(
-          prefix, "requester: only SamePage services and platform administrators may ask about "
-                  "others"));
+          prefix,
+          "requester: only SamePage services and platform administrators may ask about "
+          "others"));
     }
     record_any = record_any || requests[i].record();
   }
@@ -583,7 +588,8 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
   for (const v1::CheckAccessRequest& r : requests) {
     auto key = std::make_pair(r.case_(), r.requester());
     if (facts.count(key) != 0) continue;
-    absl::StatusOr<reg::CheckCaseAccessResponse> access = peers_->CaseAccess(r.case_(), r.requester());
+    absl::StatusOr<reg::CheckCaseAccessResponse> access =
+        peers_->CaseAccess(r.case_(), r.requester());
     if (absl::IsNotFound(access.status())) {
       return absl::NotFoundError(absl::StrCat(r.case_(), ": not found"));
     }
@@ -624,8 +630,12 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
                                               }));
       }
       const v1::Category& category = catalog.at(r.category());
-      DecisionInputs in{&r,   &category, &facts.at({r.case_(), r.requester()}),
-                        &it->second.first, &it->second.second, now};
+      DecisionInputs in{&r,
+                        &category,
+                        &facts.at({r.case_(), r.requester()}),
+                        &it->second.first,
+                        &it->second.second,
+                        now};
       v1::CheckAccessResponse decision = Decide(in);
       RETURN_IF_ERROR(peer_error);
       if (batch != nullptr && r.record() && category.sensitive() &&
@@ -754,10 +764,9 @@ absl::StatusOr<v1::ListDisclosuresResponse> DecisionPoint::ListDisclosures(
     RETURN_IF_ERROR(val::ParseName("recipient", req.recipient(), "organizations").status());
   }
   if (!req.category().empty()) RETURN_IF_ERROR(val::ResourceId("category", req.category()));
-  std::string fingerprint =
-      absl::StrCat("disclosures|", req.subject(), "|", req.case_(), "|",
-                   req.start_time().SerializeAsString(), "|", req.end_time().SerializeAsString(),
-                   "|", req.recipient(), "|", req.category());
+  std::string fingerprint = absl::StrCat(
+      "disclosures|", req.subject(), "|", req.case_(), "|", req.start_time().SerializeAsString(),
+      "|", req.end_time().SerializeAsString(), "|", req.recipient(), "|", req.category());
   std::string after;
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
@@ -765,8 +774,7 @@ absl::StatusOr<v1::ListDisclosuresResponse> DecisionPoint::ListDisclosures(
   // The team (and its supervisors and lead-agency administrators), or the
   // subject themselves.
   absl::Status allowed = RequireOnCase(caller, case_name);
-  if (absl::IsPermissionDenied(allowed) && !req.subject().empty() &&
-      !caller.PersonName().empty()) {
+  if (absl::IsPermissionDenied(allowed) && !req.subject().empty() && !caller.PersonName().empty()) {
     absl::StatusOr<reg::Case> c = peers_->GetCase(case_name);
     if (c.ok()) {
       for (const reg::CaseSubject& s : c->subjects()) {
@@ -781,17 +789,17 @@ absl::StatusOr<v1::ListDisclosuresResponse> DecisionPoint::ListDisclosures(
   Pager pager{size};
   bool by_subject = !req.subject().empty();
   auto snapshot = store_->Snapshot();
-  RETURN_IF_ERROR(data_.ScanDisclosures(
-      *snapshot, by_subject ? req.subject() : IdOf(case_name), by_subject, start, end, after,
-      [&](absl::string_view key, const v1::Disclosure& d) {
-        if (!pager.Before(key)) return false;
-        if ((req.recipient().empty() || d.recipient() == req.recipient()) &&
-            (req.category().empty() || d.category() == req.category())) {
-          *response.add_disclosures() = d;
-          ++pager.count;
-        }
-        return true;
-      }));
+  RETURN_IF_ERROR(
+      data_.ScanDisclosures(*snapshot, by_subject ? req.subject() : IdOf(case_name), by_subject,
+                            start, end, after, [&](absl::string_view key, const v1::Disclosure& d) {
+                              if (!pager.Before(key)) return false;
+                              if ((req.recipient().empty() || d.recipient() == req.recipient()) &&
+                                  (req.category().empty() || d.category() == req.category())) {
+                                *response.add_disclosures() = d;
+                                ++pager.count;
+                              }
+                              return true;
+                            }));
   if (!pager.resume.empty()) {
     response.set_next_page_token(storage::EncodePageToken(pager.resume, fingerprint));
   }

@@ -47,7 +47,9 @@ int64_t NewestFirst(const google::protobuf::Timestamp& t) {
   return -(t.seconds() * 1000000 + t.nanos() / 1000);
 }
 
-int64_t Micros(const google::protobuf::Timestamp& t) { return t.seconds() * 1000000 + t.nanos() / 1000; }
+int64_t Micros(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000000 + t.nanos() / 1000;
+}
 
 std::string SequenceKey(uint64_t sequence) { return KeyBuilder().AddUint64(sequence).Release(); }
 
@@ -77,9 +79,12 @@ absl::Status ScanIndex(const storage::ReadView& view, absl::string_view cf,
 }  // namespace
 
 std::vector<std::string> DecisionStore::ColumnFamilies() {
-  return {kCategories,     kConsents,         kConsentsByCase,      kConsentsBySubject,
-          kCourtOrders,    kCourtOrdersByCase, kExpiries,           kDisclosures,
-          kDisclosureNames, kDisclosuresBySubject, kDisclosuresByCase, kDisclosureHead};
+  return {kCategories,        kConsents,
+          kConsentsByCase,    kConsentsBySubject,
+          kCourtOrders,       kCourtOrdersByCase,
+          kExpiries,          kDisclosures,
+          kDisclosureNames,   kDisclosuresBySubject,
+          kDisclosuresByCase, kDisclosureHead};
 }
 
 absl::StatusOr<std::optional<v1::Category>> DecisionStore::GetCategory(
@@ -95,14 +100,15 @@ absl::Status DecisionStore::ScanCategories(
     const storage::ReadView& view, absl::string_view after,
     const std::function<bool(absl::string_view, const v1::Category&)>& fn) const {
   absl::Status error = absl::OkStatus();
-  RETURN_IF_ERROR(view.Scan(kCategories, "", after, [&](absl::string_view key, absl::string_view raw) {
-    v1::Category c;
-    if (!c.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
-      error = absl::DataLossError("sharing_categories: corrupt record");
-      return false;
-    }
-    return fn(key, c);
-  }));
+  RETURN_IF_ERROR(
+      view.Scan(kCategories, "", after, [&](absl::string_view key, absl::string_view raw) {
+        v1::Category c;
+        if (!c.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
+          error = absl::DataLossError("sharing_categories: corrupt record");
+          return false;
+        }
+        return fn(key, c);
+      }));
   return error;
 }
 
@@ -131,7 +137,8 @@ absl::Status DecisionStore::ScanConsents(
                    KeyBuilder().AddString(scope).key(), after,
                    [&](absl::string_view key, const std::string& id) -> absl::StatusOr<bool> {
                      ASSIGN_OR_RETURN(std::optional<v1::ConsentDirective> c, GetConsent(view, id));
-                     if (!c.has_value()) return absl::DataLossError("consents: dangling index entry");
+                     if (!c.has_value())
+                       return absl::DataLossError("consents: dangling index entry");
                      return fn(key, *c);
                    });
 }
@@ -223,8 +230,7 @@ void DecisionStore::PutDisclosure(storage::Batch& batch, const v1::Disclosure& d
   batch.Put(kDisclosuresBySubject,
             KeyBuilder().AddString(d.subject()).AddInt64(at).AddUint64(d.sequence()).key(), "");
   batch.Put(kDisclosuresByCase,
-            KeyBuilder().AddString(IdOf(d.case_())).AddInt64(at).AddUint64(d.sequence()).key(),
-            "");
+            KeyBuilder().AddString(IdOf(d.case_())).AddInt64(at).AddUint64(d.sequence()).key(), "");
 }
 
 absl::Status DecisionStore::ScanDisclosures(

@@ -72,8 +72,8 @@ class DecisionStore {
     std::string kind;
     std::string id;
   };
-  absl::StatusOr<std::vector<DueExpiry>> DueExpiries(const storage::ReadView& view,
-                                                     absl::Time now, int limit) const;
+  absl::StatusOr<std::vector<DueExpiry>> DueExpiries(const storage::ReadView& view, absl::Time now,
+                                                     int limit) const;
 
   // The newest disclosure, if any (its sequence and chain hash continue the log).
   absl::StatusOr<std::optional<v1::Disclosure>> DisclosureHead(const storage::ReadView& view) const;

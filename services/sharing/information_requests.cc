@@ -515,8 +515,8 @@ absl::Status InformationRequests::Escalate(const std::string& id) {
 }
 
 absl::Status InformationRequests::HandOver(const std::string& case_name,
-                                          const std::string& from_person,
-                                          const std::string& to_person, const std::string& actor) {
+                                           const std::string& from_person,
+                                           const std::string& to_person, const std::string& actor) {
   std::string case_id = storage::IdOf(case_name);
   return store_->Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
     std::vector<v1::InformationRequest> waiting;

@@ -30,8 +30,9 @@ absl::StatusOr<registry::v1::CheckCaseAccessResponse> GrpcPeers::CaseAccess(
   req.set_case_(case_name);
   req.set_person(person);
   registry::v1::CheckCaseAccessResponse resp;
-  RETURN_IF_ERROR(FromPeer("case registry", registry::v1::CaseRegistry::NewStub(channel)->CheckCaseAccess(
-                                                rpc::PeerContext(token).get(), req, &resp)));
+  RETURN_IF_ERROR(
+      FromPeer("case registry", registry::v1::CaseRegistry::NewStub(channel)->CheckCaseAccess(
+                                    rpc::PeerContext(token).get(), req, &resp)));
   return resp;
 }
 
@@ -58,8 +59,8 @@ absl::StatusOr<std::vector<registry::v1::Assignment>> GrpcPeers::CurrentAssignme
   std::vector<registry::v1::Assignment> out;
   for (int page = 0; page < kMaxAssignmentPages; ++page) {
     registry::v1::ListAssignmentsResponse resp;
-    RETURN_IF_ERROR(
-        FromPeer("case registry", stub->ListAssignments(rpc::PeerContext(token).get(), req, &resp)));
+    RETURN_IF_ERROR(FromPeer("case registry",
+                             stub->ListAssignments(rpc::PeerContext(token).get(), req, &resp)));
     out.insert(out.end(), resp.assignments().begin(), resp.assignments().end());
     if (resp.next_page_token().empty()) break;
     req.set_page_token(resp.next_page_token());
@@ -84,8 +85,9 @@ absl::StatusOr<registry::v1::Assignment> GrpcPeers::GetAssignment(const std::str
   registry::v1::GetAssignmentRequest req;
   req.set_name(name);
   registry::v1::Assignment a;
-  RETURN_IF_ERROR(FromPeer("case registry", registry::v1::CaseRegistry::NewStub(channel)->GetAssignment(
-                                                rpc::PeerContext(token).get(), req, &a)));
+  RETURN_IF_ERROR(
+      FromPeer("case registry", registry::v1::CaseRegistry::NewStub(channel)->GetAssignment(
+                                    rpc::PeerContext(token).get(), req, &a)));
   return a;
 }
 

@@ -21,8 +21,7 @@ int64_t AppendEvent(storage::Batch& batch, const sharing::v1::Event& event) {
 absl::StatusOr<sharing::v1::WatchEventsResponse> DecodeEvent(int64_t revision,
                                                              absl::string_view payload) {
   sharing::v1::WatchEventsResponse response;
-  if (!response.mutable_event()->ParseFromArray(payload.data(),
-                                                static_cast<int>(payload.size()))) {
+  if (!response.mutable_event()->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError(absl::StrCat("event ", revision, ": stored event is corrupt"));
   }
   response.mutable_event()->set_revision(revision);

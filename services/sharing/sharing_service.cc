@@ -7,14 +7,13 @@ namespace samepage::sharing {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                 \
-  grpc::ServerUnaryReactor* SharingService::Method(grpc::CallbackServerContext* ctx,               \
-                                          const Request* req, Response* resp) {           \
-    auto* domain = target;                                                               \
-    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                               \
-                         [domain](const Caller& caller, const Request& r) {              \
-                           return domain->Method(caller, r);                             \
-                         });                                                             \
+#define SAMEPAGE_UNARY(Method, Request, Response, target)                                        \
+  grpc::ServerUnaryReactor* SharingService::Method(grpc::CallbackServerContext* ctx,             \
+                                                   const Request* req, Response* resp) {         \
+    auto* domain = target;                                                                       \
+    return rpc::RunUnary(                                                                        \
+        ctx, *auth_, workers_, req, resp,                                                        \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }); \
   }
 
 SAMEPAGE_UNARY(CreateCategory, v1::CreateCategoryRequest, v1::Category, decisions_)
@@ -26,15 +25,13 @@ SAMEPAGE_UNARY(ListConsents, v1::ListConsentsRequest, v1::ListConsentsResponse, 
 SAMEPAGE_UNARY(RevokeConsent, v1::RevokeConsentRequest, v1::ConsentDirective, decisions_)
 SAMEPAGE_UNARY(CreateCourtOrder, v1::CreateCourtOrderRequest, v1::CourtOrder, decisions_)
 SAMEPAGE_UNARY(GetCourtOrder, v1::GetCourtOrderRequest, v1::CourtOrder, decisions_)
-SAMEPAGE_UNARY(ListCourtOrders, v1::ListCourtOrdersRequest, v1::ListCourtOrdersResponse,
-               decisions_)
+SAMEPAGE_UNARY(ListCourtOrders, v1::ListCourtOrdersRequest, v1::ListCourtOrdersResponse, decisions_)
 SAMEPAGE_UNARY(CheckAccess, v1::CheckAccessRequest, v1::CheckAccessResponse, decisions_)
 SAMEPAGE_UNARY(BatchCheckAccess, v1::BatchCheckAccessRequest, v1::BatchCheckAccessResponse,
                decisions_)
 SAMEPAGE_UNARY(RecordDisclosure, v1::RecordDisclosureRequest, v1::Disclosure, decisions_)
 SAMEPAGE_UNARY(GetDisclosure, v1::GetDisclosureRequest, v1::Disclosure, decisions_)
-SAMEPAGE_UNARY(ListDisclosures, v1::ListDisclosuresRequest, v1::ListDisclosuresResponse,
-               decisions_)
+SAMEPAGE_UNARY(ListDisclosures, v1::ListDisclosuresRequest, v1::ListDisclosuresResponse, decisions_)
 SAMEPAGE_UNARY(CreateInformationRequest, v1::CreateInformationRequestRequest,
                v1::InformationRequest, requests_)
 SAMEPAGE_UNARY(GetInformationRequest, v1::GetInformationRequestRequest, v1::InformationRequest,

@@ -10,11 +10,11 @@ namespace samepage::sharing {
 // The gRPC face of the sharing service: decode, authenticate, call, encode.
 class SharingService final : public v1::Sharing::CallbackService {
  public:
-  SharingService(DecisionPoint* decisions, InformationRequests* requests,
-                 storage::Store* store, const rpc::Authenticator* authenticator)
+  SharingService(DecisionPoint* decisions, InformationRequests* requests, storage::Store* store,
+                 const rpc::Authenticator* authenticator)
       : decisions_(decisions), requests_(requests), store_(store), auth_(authenticator) {}
 
-#define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                              \
+#define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
                                    Response* resp) override;
   SAMEPAGE_DECLARE_UNARY(CreateCategory, v1::CreateCategoryRequest, v1::Category)
@@ -39,8 +39,8 @@ class SharingService final : public v1::Sharing::CallbackService {
                          v1::InformationRequest)
   SAMEPAGE_DECLARE_UNARY(ListInformationRequests, v1::ListInformationRequestsRequest,
                          v1::ListInformationRequestsResponse)
-  SAMEPAGE_DECLARE_UNARY(AcknowledgeInformationRequest,
-                         v1::AcknowledgeInformationRequestRequest, v1::InformationRequest)
+  SAMEPAGE_DECLARE_UNARY(AcknowledgeInformationRequest, v1::AcknowledgeInformationRequestRequest,
+                         v1::InformationRequest)
   SAMEPAGE_DECLARE_UNARY(FulfillInformationRequest, v1::FulfillInformationRequestRequest,
                          v1::InformationRequest)
   SAMEPAGE_DECLARE_UNARY(DeclineInformationRequest, v1::DeclineInformationRequestRequest,

@@ -167,8 +167,8 @@ class NotesTest : public ::testing::Test {
     Assign("biological-parent", "", kBea);
   }
 
-  static cp::Note NoteOf(cp::Note::Kind kind, const std::string& category,
-                         const std::string& body, const std::string& subject = "") {
+  static cp::Note NoteOf(cp::Note::Kind kind, const std::string& category, const std::string& body,
+                         const std::string& subject = "") {
     cp::Note n;
     n.set_kind(kind);
     n.set_category(category);
@@ -383,11 +383,11 @@ TEST_F(NotesTest, PsychotherapyNoteOnlyToItsAuthor) {
 }
 
 TEST_F(NotesTest, Part2NoteVisibleWithTheNoticeUnderConsentHiddenOnTheReadAfterRevocation) {
-  cp::Note general = MustCreate("dana", NoteOf(cp::Note::KIND_CONTACT_NOTE, "general",
-                                               "Home visit, all well.", kBea));
+  cp::Note general = MustCreate(
+      "dana", NoteOf(cp::Note::KIND_CONTACT_NOTE, "general", "Home visit, all well.", kBea));
   clock_.Advance(absl::Seconds(1));
-  cp::Note part2 = MustCreate("ursula", NoteOf(cp::Note::KIND_PROGRESS_NOTE,
-                                               "substance-use-part2", "Bea attends daily.", kBea));
+  cp::Note part2 = MustCreate("ursula", NoteOf(cp::Note::KIND_PROGRESS_NOTE, "substance-use-part2",
+                                               "Bea attends daily.", kBea));
   // Without a consent the caseworker sees only the general note.
   EXPECT_THAT(Names(ListAll("dana", "PURPOSE_CASE_PLANNING")),
               ::testing::ElementsAre(general.name()));
@@ -545,8 +545,8 @@ TEST_F(NotesTest, AmendmentKeepsTheOldVersionWithWhoAndWhyStaleEtagIsAborted) {
 TEST_F(NotesTest, AcknowledgementIsAReadReceiptPerPerson) {
   cp::Note note =
       MustCreate("dana", NoteOf(cp::Note::KIND_CONTACT_NOTE, "general", "Team meeting notes."));
-  cp::Note progress = MustCreate(
-      "theo", NoteOf(cp::Note::KIND_PROGRESS_NOTE, "mental-health", "Progress.", kLeo));
+  cp::Note progress =
+      MustCreate("theo", NoteOf(cp::Note::KIND_PROGRESS_NOTE, "mental-health", "Progress.", kLeo));
   cp::AcknowledgeNoteRequest req;
   req.set_name(note.name());
   cp::NoteAcknowledgement theo_ack, again, sam_ack;
@@ -578,9 +578,9 @@ TEST_F(NotesTest, ListPagesAThousandNotesNewestFirstLeavingOutWithheldOnes) {
     clock_.Advance(absl::Milliseconds(1));
     cp::Note out;
     if (i % 11 == 5) {
-      ASSERT_TRUE(Create("theo",
-                         NoteOf(cp::Note::KIND_PROGRESS_NOTE, "mental-health", "private"), &out)
-                      .ok());
+      ASSERT_TRUE(
+          Create("theo", NoteOf(cp::Note::KIND_PROGRESS_NOTE, "mental-health", "private"), &out)
+              .ok());
     } else {
       ASSERT_TRUE(
           Create("dana", NoteOf(cp::Note::KIND_CONTACT_NOTE, "general", absl::StrCat("n", i)), &out)
@@ -677,46 +677,53 @@ TEST_F(NotesTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
          r->mutable_note()->mutable_occur_time()->set_nanos(-1);
        })},
       {"note_id", create([](cp::CreateNoteRequest* r) { r->set_note_id("X!"); })},
-      {"name", [&] {
+      {"name",
+       [&] {
          cp::GetNoteRequest r;
          r.set_name("cases/rivera/plan");
          cp::Note o;
          return notes_->GetNote(Ctx(T("dana")).get(), r, &o);
        }},
-      {"purpose", [&] {
+      {"purpose",
+       [&] {
          cp::GetNoteRequest r;
          r.set_name(existing.name());
          r.set_purpose("PURPOSE_GOSSIP");
          cp::Note o;
          return notes_->GetNote(Ctx(T("dana")).get(), r, &o);
        }},
-      {"parent", [&] {
+      {"parent",
+       [&] {
          cp::ListNotesRequest r;
          cp::ListNotesResponse o;
          return notes_->ListNotes(Ctx(T("dana")).get(), r, &o);
        }},
-      {"page_size", [&] {
+      {"page_size",
+       [&] {
          cp::ListNotesRequest r;
          r.set_parent(kCase);
          r.set_page_size(501);
          cp::ListNotesResponse o;
          return notes_->ListNotes(Ctx(T("dana")).get(), r, &o);
        }},
-      {"page_token", [&] {
+      {"page_token",
+       [&] {
          cp::ListNotesRequest r;
          r.set_parent(kCase);
          r.set_page_token("garbage");
          cp::ListNotesResponse o;
          return notes_->ListNotes(Ctx(T("dana")).get(), r, &o);
        }},
-      {"kind", [&] {
+      {"kind",
+       [&] {
          cp::ListNotesRequest r;
          r.set_parent(kCase);
          r.set_kind(static_cast<cp::Note::Kind>(99));
          cp::ListNotesResponse o;
          return notes_->ListNotes(Ctx(T("dana")).get(), r, &o);
        }},
-      {"author", [&] {
+      {"author",
+       [&] {
          cp::ListNotesRequest r;
          r.set_parent(kCase);
          r.set_author("dana");
@@ -726,7 +733,8 @@ TEST_F(NotesTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
       {"note", amend([](cp::AmendNoteRequest* r) { r->clear_note(); })},
       {"note.name", amend([](cp::AmendNoteRequest* r) { r->mutable_note()->set_name("x"); })},
       {"update_mask", amend([](cp::AmendNoteRequest* r) { r->clear_update_mask(); })},
-      {"update_mask", amend([](cp::AmendNoteRequest* r) { r->mutable_update_mask()->add_paths("author"); })},
+      {"update_mask",
+       amend([](cp::AmendNoteRequest* r) { r->mutable_update_mask()->add_paths("author"); })},
       {"note.body", amend([](cp::AmendNoteRequest* r) { r->mutable_note()->clear_body(); })},
       {"note.category", amend([](cp::AmendNoteRequest* r) {
          r->mutable_update_mask()->add_paths("category");
@@ -735,25 +743,29 @@ TEST_F(NotesTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
       {"reason", amend([](cp::AmendNoteRequest* r) { r->clear_reason(); })},
       {"reason", amend([](cp::AmendNoteRequest* r) { r->set_reason(std::string(1001, 'x')); })},
       {"etag", amend([](cp::AmendNoteRequest* r) { r->clear_etag(); })},
-      {"parent", [&] {
+      {"parent",
+       [&] {
          cp::ListNoteVersionsRequest r;
          r.set_parent(kCase);
          cp::ListNoteVersionsResponse o;
          return notes_->ListNoteVersions(Ctx(T("dana")).get(), r, &o);
        }},
-      {"page_size", [&] {
+      {"page_size",
+       [&] {
          cp::ListNoteVersionsRequest r;
          r.set_parent(existing.name());
          r.set_page_size(-1);
          cp::ListNoteVersionsResponse o;
          return notes_->ListNoteVersions(Ctx(T("dana")).get(), r, &o);
        }},
-      {"name", [&] {
+      {"name",
+       [&] {
          cp::AcknowledgeNoteRequest r;
          cp::NoteAcknowledgement o;
          return notes_->AcknowledgeNote(Ctx(T("dana")).get(), r, &o);
        }},
-      {"version_number", [&] {
+      {"version_number",
+       [&] {
          cp::AcknowledgeNoteRequest r;
          r.set_name(existing.name());
          r.set_version_number(-1);

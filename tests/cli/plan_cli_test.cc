@@ -194,8 +194,9 @@ class PlanCliTest : public ::testing::Test {
 
   // Runs the CLI as `who` (a person id), or as the administrator.
   Result Run(const std::vector<std::string>& args, const std::string& who = "") {
-    std::vector<std::string> all = {"--server", server_.address(), "--data_dir",
-                                    server_.data_dir(), "--token", who.empty() ? Admin() : T(who)};
+    std::vector<std::string> all = {"--server",   server_.address(),
+                                    "--data_dir", server_.data_dir(),
+                                    "--token",    who.empty() ? Admin() : T(who)};
     all.insert(all.end(), args.begin(), args.end());
     return RunBinary(all);
   }
@@ -222,8 +223,7 @@ class PlanCliTest : public ::testing::Test {
   }
 
   void Person(const std::string& id, const std::string& name, const std::string& org,
-              const std::string& role, const std::string& supervisor = "",
-              bool caregiver = false) {
+              const std::string& role, const std::string& supervisor = "", bool caregiver = false) {
     dir::CreatePersonRequest req;
     req.set_person_id(id);
     dir::Person* p = req.mutable_person();
@@ -240,8 +240,7 @@ class PlanCliTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
   }
 
-  void Assign(const std::string& role, const std::string& person,
-              const std::string& subject = "") {
+  void Assign(const std::string& role, const std::string& person, const std::string& subject = "") {
     reg::CreateAssignmentRequest req;
     req.set_parent(kCase);
     req.mutable_assignment()->set_case_role(role);
@@ -474,16 +473,16 @@ TEST_F(PlanCliTest, PublishFromFilesShowDiffSinceMyAckAcknowledgeAndWhoHasNot) {
 }
 
 TEST_F(PlanCliTest, StaleEtagIsAbortedAndChangesNothing) {
-  Result v1 = MustRun(
-      {"--json", "plan", "publish", "rivera", "--file", File("v1.json", kV1Json)}, "dana");
+  Result v1 =
+      MustRun({"--json", "plan", "publish", "rivera", "--file", File("v1.json", kV1Json)}, "dana");
   const std::string etag1 = ParseJson<cp::PlanVersion>(v1.out).etag();
   ASSERT_FALSE(etag1.empty());
   MustRun({"plan", "publish", "rivera", "--file", File("v2.json", ToJson(V2())), "--etag", etag1},
           "dana");
   // Someone still holding version 1's etag.
-  Result stale = Run(
-      {"plan", "publish", "rivera", "--file", File("v3.json", ToJson(V3())), "--etag", etag1},
-      "theo");
+  Result stale =
+      Run({"plan", "publish", "rivera", "--file", File("v3.json", ToJson(V3())), "--etag", etag1},
+          "theo");
   EXPECT_EQ(stale.exit_code, 1) << stale;
   EXPECT_THAT(stale.err, HasSubstr("samepage: ABORTED: "));
   EXPECT_THAT(stale.err, HasSubstr("the plan changed since its etag was read"));
@@ -511,20 +510,20 @@ TEST_F(PlanCliTest, OverdueStepByCaseAndByOwner) {
 }
 
 TEST_F(PlanCliTest, NotesAddListShowAmendVersionsAck) {
-  Result added = MustRun({"--json", "note", "add", "rivera", "--kind", "contact", "--category",
-                          "general", "--title", "Home visit", "--body",
-                          "Home visit, all well.", "--subject", "bea", "--id", "visit1"},
-                         "dana");
+  Result added = MustRun(
+      {"--json", "note", "add", "rivera", "--kind", "contact", "--category", "general", "--title",
+       "Home visit", "--body", "Home visit, all well.", "--subject", "bea", "--id", "visit1"},
+      "dana");
   const cp::Note visit = ParseJson<cp::Note>(added.out);
   EXPECT_EQ(visit.name(), "cases/rivera/notes/visit1");
   EXPECT_EQ(visit.kind(), cp::Note::KIND_CONTACT_NOTE);
   EXPECT_EQ(visit.subject(), kBea);
   clock_.Advance(absl::Seconds(1));
-  Result part2 = MustRun({"note", "add", "rivera", "--kind", "progress", "--category",
-                          "substance-use-part2", "--title", "Week 2", "--body-file",
-                          File("p2.txt", "Bea attends daily.\n"), "--subject", "bea", "--id",
-                          "bea-week2"},
-                         "ursula");
+  Result part2 =
+      MustRun({"note", "add", "rivera", "--kind", "progress", "--category", "substance-use-part2",
+               "--title", "Week 2", "--body-file", File("p2.txt", "Bea attends daily.\n"),
+               "--subject", "bea", "--id", "bea-week2"},
+              "ursula");
   EXPECT_THAT(part2.out, HasSubstr("Added note rivera/bea-week2 (cases/rivera/notes/bea-week2)."));
 
   // Without a consent the caseworker does not see the Part 2 note at all.
@@ -545,7 +544,8 @@ TEST_F(PlanCliTest, NotesAddListShowAmendVersionsAck) {
 
   // Under Bea's consent: the notice above the text, the basis, the record.
   Part2Consent();
-  Result shown = MustRun({"note", "show", "rivera/bea-week2", "--purpose", "case-planning"}, "dana");
+  Result shown =
+      MustRun({"note", "show", "rivera/bea-week2", "--purpose", "case-planning"}, "dana");
   const std::string& t = shown.out;
   const size_t notice = t.find("!! NOTICE");
   ASSERT_NE(notice, std::string::npos) << t;
@@ -561,9 +561,8 @@ TEST_F(PlanCliTest, NotesAddListShowAmendVersionsAck) {
   EXPECT_THAT(list.out, HasSubstr("2 notes\n"));
   EXPECT_LT(list.out.find("rivera/bea-week2"), list.out.find("rivera/visit1"));  // newest first
   EXPECT_THAT(list.out, HasSubstr("!! see `note show` for its notice"));
-  Result paged = MustRun({"note", "list", "rivera", "--purpose", "case-planning", "--page-size",
-                          "1"},
-                         "dana");
+  Result paged =
+      MustRun({"note", "list", "rivera", "--purpose", "case-planning", "--page-size", "1"}, "dana");
   EXPECT_THAT(paged.out, HasSubstr("(more: add --page-token "));
 
   // Amended: the CLI reads the etag; the old version is kept with who and why.
@@ -594,8 +593,8 @@ TEST_F(PlanCliTest, NotesAddListShowAmendVersionsAck) {
 }
 
 TEST_F(PlanCliTest, PsychotherapyNoteIsNotListedForOthers) {
-  MustRun({"note", "add", "rivera", "--kind", "psychotherapy", "--category",
-           "psychotherapy-notes", "--title", "Session 4", "--body", "Private.", "--id", "session4"},
+  MustRun({"note", "add", "rivera", "--kind", "psychotherapy", "--category", "psychotherapy-notes",
+           "--title", "Session 4", "--body", "Private.", "--id", "session4"},
           "theo");
   Result his = MustRun({"note", "list", "rivera", "--purpose", "treatment"}, "theo");
   EXPECT_THAT(his.out, HasSubstr("1 note\n"));

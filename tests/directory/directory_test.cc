@@ -40,8 +40,8 @@ class DirectoryTest : public ::testing::Test {
     v1::Person dcm = NewPerson("Dana Cruz", agency_.name(), {"roles/dependency-case-manager"});
     dcm.set_supervisor(supervisor_.name());
     dcm_ = MustCreatePerson("dana", dcm, admin_);
-    therapist_ =
-        MustCreatePerson("theo", NewPerson("Theo Park", clinic_.name(), {"roles/therapist"}), admin_);
+    therapist_ = MustCreatePerson(
+        "theo", NewPerson("Theo Park", clinic_.name(), {"roles/therapist"}), admin_);
   }
 
   void Connect() { stub_ = v1::Directory::NewStub(server_.channel()); }
@@ -73,7 +73,8 @@ class DirectoryTest : public ::testing::Test {
     return p;
   }
 
-  v1::Person MustCreatePerson(const std::string& id, const v1::Person& p, const std::string& token) {
+  v1::Person MustCreatePerson(const std::string& id, const v1::Person& p,
+                              const std::string& token) {
     v1::CreatePersonRequest req;
     req.set_person_id(id);
     *req.mutable_person() = p;
@@ -321,18 +322,18 @@ TEST_F(DirectoryTest, RolesCatalogIsSeededAndExtensible) {
   ASSERT_TRUE(stub_->ListRoles(ServerFixture::Context(TokenOf(dcm_)).get(), list, &resp).ok());
   std::vector<std::string> names;
   for (auto& r : resp.roles()) names.push_back(r.name());
-  EXPECT_THAT(names, ::testing::IsSupersetOf({"roles/investigator", "roles/therapist",
-                                              "roles/guardian-ad-litem"}));
+  EXPECT_THAT(names, ::testing::IsSupersetOf(
+                         {"roles/investigator", "roles/therapist", "roles/guardian-ad-litem"}));
 
   v1::CreateRoleRequest create;
   create.set_role_id("parent-educator");
   create.mutable_role()->set_display_name("Parent educator");
   v1::Role role;
-  EXPECT_EQ(stub_->CreateRole(ServerFixture::Context(TokenOf(dcm_)).get(), create, &role)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(stub_->CreateRole(ServerFixture::Context(TokenOf(org_admin_)).get(), create, &role)
-                  .ok());
+  EXPECT_EQ(
+      stub_->CreateRole(ServerFixture::Context(TokenOf(dcm_)).get(), create, &role).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      stub_->CreateRole(ServerFixture::Context(TokenOf(org_admin_)).get(), create, &role).ok());
   EXPECT_EQ(role.name(), "roles/parent-educator");
   EXPECT_FALSE(role.built_in());
   EXPECT_EQ(stub_->CreateRole(ServerFixture::Context(admin_).get(), create, &role).error_code(),
@@ -350,8 +351,8 @@ TEST_F(DirectoryTest, SearchByNameOrganisationAndRole) {
     req.set_organization(org);
     req.set_role(role);
     v1::SearchPeopleResponse resp;
-    grpc::Status s = stub_->SearchPeople(ServerFixture::Context(TokenOf(therapist_)).get(), req,
-                                         &resp);
+    grpc::Status s =
+        stub_->SearchPeople(ServerFixture::Context(TokenOf(therapist_)).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     std::vector<std::string> names;
     for (auto& p : resp.people()) names.push_back(p.display_name());
@@ -367,10 +368,8 @@ TEST_F(DirectoryTest, SearchByNameOrganisationAndRole) {
 }
 
 TEST_F(DirectoryTest, DepartureBySupervisorWithSuccessor) {
-  v1::Person successor =
-      MustCreatePerson("rita", NewPerson("Rita Gomez", agency_.name(),
-                                         {"roles/dependency-case-manager"}),
-                       admin_);
+  v1::Person successor = MustCreatePerson(
+      "rita", NewPerson("Rita Gomez", agency_.name(), {"roles/dependency-case-manager"}), admin_);
   v1::RecordDepartureRequest req;
   req.set_name(dcm_.name());
   req.mutable_effective_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
@@ -399,9 +398,9 @@ TEST_F(DirectoryTest, RestartKeepsEveryAcknowledgedWrite) {
   std::vector<std::string> created;
   for (int i = 0; i < 20; ++i) {
     v1::Person out;
-    ASSERT_TRUE(CreatePerson(admin_, NewPerson("Worker " + std::to_string(i), agency_.name(), {}),
-                             &out)
-                    .ok());
+    ASSERT_TRUE(
+        CreatePerson(admin_, NewPerson("Worker " + std::to_string(i), agency_.name(), {}), &out)
+            .ok());
     created.push_back(out.name());
   }
   std::vector<std::string> before = ListPeopleNames(admin_);

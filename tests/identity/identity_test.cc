@@ -91,8 +91,7 @@ std::string SelfSignedCertificatePem(EVP_PKEY* key) {
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("idp"), -1,
-                             -1, 0);
+                             reinterpret_cast<const unsigned char*>("idp"), -1, -1, 0);
   X509_set_issuer_name(cert, name);
   X509_sign(cert, key, EVP_sha256());
   BIO* bio = BIO_new(BIO_s_mem());
@@ -109,13 +108,11 @@ std::string DigestSign(EVP_PKEY* key, absl::string_view input) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key);
   size_t size = 0;
-  EVP_DigestSign(ctx, nullptr, &size,
-                 reinterpret_cast<const unsigned char*>(input.data()),
+  EVP_DigestSign(ctx, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()),
                  input.size());
   std::string sig(size, '\0');
   EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &size,
-                 reinterpret_cast<const unsigned char*>(input.data()),
-                 input.size());
+                 reinterpret_cast<const unsigned char*>(input.data()), input.size());
   EVP_MD_CTX_free(ctx);
   sig.resize(size);
   return sig;
@@ -154,11 +151,8 @@ std::string HmacToken(absl::string_view secret, const Json& claims) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_size = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-       &mac_size);
-  return absl::StrCat(
-      input, ".",
-      B64(absl::string_view(reinterpret_cast<char*>(mac), mac_size)));
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_size);
+  return absl::StrCat(input, ".", B64(absl::string_view(reinterpret_cast<char*>(mac), mac_size)));
 }
 
 Json GoodClaims() {
@@ -169,8 +163,7 @@ Json GoodClaims() {
           {"exp", absl::ToUnixSeconds(kNow + absl::Hours(1))}};
 }
 
-std::string ReplaceSegment(const std::string& token, int index,
-                           const std::string& segment) {
+std::string ReplaceSegment(const std::string& token, int index, const std::string& segment) {
   std::vector<std::string> parts = absl::StrSplit(token, '.');
   parts[index] = segment;
   return absl::StrJoin(parts, ".");
@@ -247,29 +240,21 @@ class TokenVerifierTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    auto verifier = TokenVerifier::Create(
-        {.issuer = kIssuer, .audience = kAudience},
-        {{"rsa-1", PublicPem(rsa_key_)}, {"ec-1", PublicPem(ec_key_)}});
+    auto verifier =
+        TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience},
+                              {{"rsa-1", PublicPem(rsa_key_)}, {"ec-1", PublicPem(ec_key_)}});
     ASSERT_TRUE(verifier.ok()) << verifier.status();
     verifier_ = *std::move(verifier);
   }
 
-  static Json RsaHeader() {
-    return {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "rsa-1"}};
-  }
-  static Json EcHeader() {
-    return {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", "ec-1"}};
-  }
-  static std::string EcToken(const Json& claims) {
-    return SignToken(ec_key_, EcHeader(), claims);
-  }
+  static Json RsaHeader() { return {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "rsa-1"}}; }
+  static Json EcHeader() { return {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", "ec-1"}}; }
+  static std::string EcToken(const Json& claims) { return SignToken(ec_key_, EcHeader(), claims); }
 
   // Expects UNAUTHENTICATED with a message containing `why`.
-  void ExpectRejected(const std::string& token, const std::string& why,
-                      absl::Time now = kNow) {
+  void ExpectRejected(const std::string& token, const std::string& why, absl::Time now = kNow) {
     absl::StatusOr<Caller> caller = verifier_->Verify(token, now);
-    EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated)
-        << caller.status();
+    EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated) << caller.status();
     EXPECT_THAT(caller.status().message(), HasSubstr(why));
   }
 
@@ -293,21 +278,19 @@ TEST_F(TokenVerifierTest, AcceptsRs256) {
 }
 
 TEST_F(TokenVerifierTest, AcceptsEs256) {
-  absl::StatusOr<Caller> caller =
-      verifier_->Verify(EcToken(GoodClaims()), kNow);
+  absl::StatusOr<Caller> caller = verifier_->Verify(EcToken(GoodClaims()), kNow);
   ASSERT_TRUE(caller.ok()) << caller.status();
   EXPECT_EQ(caller->subject, "people/7");
 }
 
 TEST_F(TokenVerifierTest, RefusesDerEncodedEs256Signature) {
-  ExpectRejected(SignToken(ec_key_, EcHeader(), GoodClaims(), SigForm::kDer),
-                 "signature");
+  ExpectRejected(SignToken(ec_key_, EcHeader(), GoodClaims(), SigForm::kDer), "signature");
 }
 
 TEST(TokenVerifierInteropTest, AcceptsPyJwtTokens) {
-  auto verifier = TokenVerifier::Create(
-      {.issuer = kIssuer, .audience = kAudience},
-      {{"idp-ec", kPyJwtEcPublicKey}, {"idp-rsa", kPyJwtRsaPublicKey}});
+  auto verifier =
+      TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience},
+                            {{"idp-ec", kPyJwtEcPublicKey}, {"idp-rsa", kPyJwtRsaPublicKey}});
   ASSERT_TRUE(verifier.ok()) << verifier.status();
   for (const char* token : {kPyJwtEs256Token, kPyJwtRs256Token}) {
     absl::StatusOr<Caller> caller = (*verifier)->Verify(token, kNow);
@@ -388,26 +371,23 @@ TEST_F(TokenVerifierTest, RejectsTamperedPayload) {
   std::string token = EcToken(GoodClaims());
   Json claims = GoodClaims();
   claims["sub"] = "people/1";  // someone else
-  ExpectRejected(ReplaceSegment(token, 1, B64(claims.dump())),
-                 "signature does not verify");
+  ExpectRejected(ReplaceSegment(token, 1, B64(claims.dump())), "signature does not verify");
 }
 
 TEST_F(TokenVerifierTest, RejectsTamperedSignature) {
-  for (std::string token : {EcToken(GoodClaims()),
-                            SignToken(rsa_key_, RsaHeader(), GoodClaims())}) {
+  for (std::string token :
+       {EcToken(GoodClaims()), SignToken(rsa_key_, RsaHeader(), GoodClaims())}) {
     std::vector<std::string> parts = absl::StrSplit(token, '.');
     std::string sig;
     ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[2], &sig));
     sig[sig.size() / 2] ^= 0x01;
-    ExpectRejected(ReplaceSegment(token, 2, B64(sig)),
-                   "signature does not verify");
+    ExpectRejected(ReplaceSegment(token, 2, B64(sig)), "signature does not verify");
   }
 }
 
 TEST_F(TokenVerifierTest, RefusesAlgNone) {
   Json header = {{"alg", "none"}, {"typ", "JWT"}};
-  std::string token =
-      absl::StrCat(B64(header.dump()), ".", B64(GoodClaims().dump()), ".");
+  std::string token = absl::StrCat(B64(header.dump()), ".", B64(GoodClaims().dump()), ".");
   ExpectRejected(token, "algorithm \"none\" is not accepted");
   // Also with a made-up signature, which a careless library might ignore.
   ExpectRejected(token + "c2ln", "algorithm \"none\" is not accepted");
@@ -425,29 +405,25 @@ TEST_F(TokenVerifierTest, RefusesHs256SignedWithThePublicKey) {
 TEST_F(TokenVerifierTest, RefusesAlgorithmThatDoesNotMatchTheKey) {
   // ES256 in the header but kid names the RSA key.
   Json header = {{"alg", "ES256"}, {"kid", "rsa-1"}};
-  ExpectRejected(SignToken(ec_key_, header, GoodClaims()),
-                 "key \"rsa-1\" is for RS256, not ES256");
+  ExpectRejected(SignToken(ec_key_, header, GoodClaims()), "key \"rsa-1\" is for RS256, not ES256");
 }
 
 TEST_F(TokenVerifierTest, RejectsUnknownKid) {
   Json header = {{"alg", "ES256"}, {"kid", "nope"}};
-  ExpectRejected(SignToken(ec_key_, header, GoodClaims()),
-                 "unknown key id \"nope\"");
+  ExpectRejected(SignToken(ec_key_, header, GoodClaims()), "unknown key id \"nope\"");
 }
 
 TEST_F(TokenVerifierTest, WithoutKidTriesEveryKeyOfTheAlgorithm) {
   PkeyPtr second = NewEcKey();
-  auto verifier = TokenVerifier::Create(
-      {.issuer = kIssuer, .audience = kAudience},
-      {{"ec-1", PublicPem(ec_key_)}, {"ec-2", PublicPem(second.get())}});
+  auto verifier =
+      TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience},
+                            {{"ec-1", PublicPem(ec_key_)}, {"ec-2", PublicPem(second.get())}});
   ASSERT_TRUE(verifier.ok()) << verifier.status();
   Json header = {{"alg", "ES256"}};
-  EXPECT_TRUE((*verifier)
-                  ->Verify(SignToken(second.get(), header, GoodClaims()), kNow)
-                  .ok());
+  EXPECT_TRUE((*verifier)->Verify(SignToken(second.get(), header, GoodClaims()), kNow).ok());
   PkeyPtr stranger = NewEcKey();
-  absl::StatusOr<Caller> caller = (*verifier)->Verify(
-      SignToken(stranger.get(), header, GoodClaims()), kNow);
+  absl::StatusOr<Caller> caller =
+      (*verifier)->Verify(SignToken(stranger.get(), header, GoodClaims()), kNow);
   EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated);
 }
 
@@ -474,11 +450,9 @@ TEST_F(TokenVerifierTest, RejectsMalformedTokens) {
   ExpectRejected(std::string("a\0b.c.d", 7), "unexpected character");
   ExpectRejected(absl::StrCat(B64("not json"), ".", B64("{}"), ".c2ln"),
                  "header is not a JSON object");
-  ExpectRejected(
-      absl::StrCat(B64(R"({"alg":"ES256"})"), ".", B64("[1]"), ".c2ln"),
-      "payload is not a JSON object");
-  ExpectRejected(absl::StrCat(B64(R"({"alg":"ES256"})"), ".",
-                              B64(GoodClaims().dump()), "."),
+  ExpectRejected(absl::StrCat(B64(R"({"alg":"ES256"})"), ".", B64("[1]"), ".c2ln"),
+                 "payload is not a JSON object");
+  ExpectRejected(absl::StrCat(B64(R"({"alg":"ES256"})"), ".", B64(GoodClaims().dump()), "."),
                  "missing signature");
   ExpectRejected(std::string(20000, 'a'), "longer than");
 }
@@ -524,14 +498,11 @@ TEST_F(TokenVerifierTest, IsSafeForConcurrentUse) {
 
 TEST(TokenVerifierCreateTest, AcceptsCertificate) {
   PkeyPtr key = NewRsaKey();
-  auto verifier =
-      TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience},
-                            {{"cert", SelfSignedCertificatePem(key.get())}});
+  auto verifier = TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience},
+                                        {{"cert", SelfSignedCertificatePem(key.get())}});
   ASSERT_TRUE(verifier.ok()) << verifier.status();
   Json header = {{"alg", "RS256"}, {"kid", "cert"}};
-  EXPECT_TRUE((*verifier)
-                  ->Verify(SignToken(key.get(), header, GoodClaims()), kNow)
-                  .ok());
+  EXPECT_TRUE((*verifier)->Verify(SignToken(key.get(), header, GoodClaims()), kNow).ok());
 }
 
 TEST(TokenVerifierCreateTest, RejectsUnusableKeysNamingThem) {
@@ -560,22 +531,15 @@ TEST(TokenVerifierCreateTest, RejectsBadOptions) {
   PkeyPtr ec = NewEcKey();
   std::string pem = PublicPem(ec.get());
   EXPECT_EQ(
-      TokenVerifier::Create({.issuer = "", .audience = kAudience}, {{"k", pem}})
-          .status()
-          .code(),
+      TokenVerifier::Create({.issuer = "", .audience = kAudience}, {{"k", pem}}).status().code(),
       absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(
-      TokenVerifier::Create({.issuer = kIssuer, .audience = ""}, {{"k", pem}})
-          .status()
-          .code(),
+      TokenVerifier::Create({.issuer = kIssuer, .audience = ""}, {{"k", pem}}).status().code(),
       absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience}, {})
-          .status()
-          .code(),
-      absl::StatusCode::kInvalidArgument);
-  auto duplicate = TokenVerifier::Create(
-      {.issuer = kIssuer, .audience = kAudience}, {{"k", pem}, {"k", pem}});
+  EXPECT_EQ(TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience}, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto duplicate =
+      TokenVerifier::Create({.issuer = kIssuer, .audience = kAudience}, {{"k", pem}, {"k", pem}});
   EXPECT_THAT(duplicate.status().message(), HasSubstr("duplicate key id"));
 }
 
@@ -590,9 +554,7 @@ TEST(LoadKeyFilesTest, UsesFileNameAsKeyId) {
   EXPECT_EQ((*keys)[0].key_id, "idp-2024");
   EXPECT_EQ((*keys)[0].pem, PublicPem(ec.get()));
 
-  EXPECT_EQ(TokenVerifier::LoadKeyFiles({dir.path() + "/missing.pem"})
-                .status()
-                .code(),
+  EXPECT_EQ(TokenVerifier::LoadKeyFiles({dir.path() + "/missing.pem"}).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -616,11 +578,9 @@ TEST(CallerTest, PersonName) {
 // ---------------------------------------------------------------------------
 // DevTokenIssuer
 
-absl::StatusOr<std::unique_ptr<TokenVerifier>> DevVerifier(
-    const DevTokenIssuer& issuer) {
-  return TokenVerifier::Create(
-      {.issuer = kDevIssuer, .audience = kDefaultAudience},
-      {issuer.public_key()});
+absl::StatusOr<std::unique_ptr<TokenVerifier>> DevVerifier(const DevTokenIssuer& issuer) {
+  return TokenVerifier::Create({.issuer = kDevIssuer, .audience = kDefaultAudience},
+                               {issuer.public_key()});
 }
 
 TEST(DevTokenIssuerTest, CreatesPrivateKeyAndFolder) {
@@ -650,8 +610,7 @@ TEST(DevTokenIssuerTest, IssuesTokensTheVerifierAccepts) {
   auto verifier = DevVerifier(**issuer);
   ASSERT_TRUE(verifier.ok()) << verifier.status();
 
-  auto token =
-      (*issuer)->Issue("people/9", {"samepage.admin"}, absl::Hours(1), kNow);
+  auto token = (*issuer)->Issue("people/9", {"samepage.admin"}, absl::Hours(1), kNow);
   ASSERT_TRUE(token.ok()) << token.status();
   absl::StatusOr<Caller> caller = (*verifier)->Verify(*token, kNow);
   ASSERT_TRUE(caller.ok()) << caller.status();
@@ -664,14 +623,13 @@ TEST(DevTokenIssuerTest, IssuesTokensTheVerifierAccepts) {
 
   // The header names the key and the algorithm.
   std::string header;
-  ASSERT_TRUE(absl::WebSafeBase64Unescape(
-      std::vector<std::string>(absl::StrSplit(*token, '.'))[0], &header));
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(std::vector<std::string>(absl::StrSplit(*token, '.'))[0],
+                                          &header));
   Json parsed = Json::parse(header);
   EXPECT_EQ(parsed["alg"], "ES256");
   EXPECT_EQ(parsed["kid"], "dev");
 
-  auto service = (*issuer)->Issue("service:registry", {"samepage.service"},
-                                  absl::Minutes(5), kNow);
+  auto service = (*issuer)->Issue("service:registry", {"samepage.service"}, absl::Minutes(5), kNow);
   ASSERT_TRUE(service.ok()) << service.status();
   caller = (*verifier)->Verify(*service, kNow);
   ASSERT_TRUE(caller.ok()) << caller.status();
@@ -680,8 +638,7 @@ TEST(DevTokenIssuerTest, IssuesTokensTheVerifierAccepts) {
 
   // Expiry and audience are honoured.
   EXPECT_FALSE((*verifier)->Verify(*token, kNow + absl::Hours(2)).ok());
-  auto other_audience =
-      (*issuer)->Issue("people/9", {}, absl::Hours(1), kNow, "elsewhere");
+  auto other_audience = (*issuer)->Issue("people/9", {}, absl::Hours(1), kNow, "elsewhere");
   ASSERT_TRUE(other_audience.ok());
   EXPECT_FALSE((*verifier)->Verify(*other_audience, kNow).ok());
 }
@@ -740,15 +697,9 @@ TEST(DevTokenIssuerTest, IssueRejectsBadArguments) {
   ASSERT_TRUE(issuer.ok());
   EXPECT_EQ((*issuer)->Issue("", {}, absl::Hours(1), kNow).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((*issuer)
-                ->Issue("people/1", {}, absl::ZeroDuration(), kNow)
-                .status()
-                .code(),
+  EXPECT_EQ((*issuer)->Issue("people/1", {}, absl::ZeroDuration(), kNow).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((*issuer)
-                ->Issue("people/1", {"a b"}, absl::Hours(1), kNow)
-                .status()
-                .code(),
+  EXPECT_EQ((*issuer)->Issue("people/1", {"a b"}, absl::Hours(1), kNow).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -790,8 +741,7 @@ TEST_F(AuthenticateMetadataTest, MissingHeader) {
 }
 
 TEST_F(AuthenticateMetadataTest, WrongScheme) {
-  absl::StatusOr<Caller> caller =
-      Authenticate({{"authorization", "Basic dXNlcjpwYXNz"}});
+  absl::StatusOr<Caller> caller = Authenticate({{"authorization", "Basic dXNlcjpwYXNz"}});
   EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(caller.status().message(), HasSubstr("not a Bearer token"));
   caller = Authenticate({{"authorization", token_}});  // no scheme at all
@@ -811,15 +761,13 @@ TEST_F(AuthenticateMetadataTest, GoodToken) {
 }
 
 TEST_F(AuthenticateMetadataTest, BadToken) {
-  absl::StatusOr<Caller> caller =
-      Authenticate({{"authorization", "Bearer " + token_ + "x"}});
+  absl::StatusOr<Caller> caller = Authenticate({{"authorization", "Bearer " + token_ + "x"}});
   EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(AuthenticateMetadataTest, RefusesTwoCredentials) {
   absl::StatusOr<Caller> caller =
-      Authenticate({{"authorization", "Bearer " + token_},
-                    {"authorization", "Bearer " + token_}});
+      Authenticate({{"authorization", "Bearer " + token_}, {"authorization", "Bearer " + token_}});
   EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(caller.status().message(), HasSubstr("more than one"));
 }

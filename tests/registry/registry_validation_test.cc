@@ -141,94 +141,105 @@ TEST_F(RegistryValidationTest, CreateCase) {
     req.mutable_case_()->set_case_number("N-2");
     spoil.apply(req);
     reg::Case out;
-    ExpectRefused(spoil.field, [&] { return registry_->CreateCase(Ctx(admin_).get(), req, &out); },
-                  grpc::StatusCode::INVALID_ARGUMENT, spoil.field);
+    ExpectRefused(
+        spoil.field, [&] { return registry_->CreateCase(Ctx(admin_).get(), req, &out); },
+        grpc::StatusCode::INVALID_ARGUMENT, spoil.field);
   }
   // The same case number twice in one agency.
   reg::CreateCaseRequest dup = ValidCase();
   dup.set_case_id("case-3");
   reg::Case out;
-  ExpectRefused("duplicate number", [&] { return registry_->CreateCase(Ctx(admin_).get(), dup, &out); },
-                grpc::StatusCode::ALREADY_EXISTS, "case.case_number");
+  ExpectRefused(
+      "duplicate number", [&] { return registry_->CreateCase(Ctx(admin_).get(), dup, &out); },
+      grpc::StatusCode::ALREADY_EXISTS, "case.case_number");
   // A lead agency that is not in the directory.
   reg::CreateCaseRequest unknown = ValidCase();
   unknown.set_case_id("case-4");
   unknown.mutable_case_()->set_lead_agency("organizations/nowhere");
-  ExpectRefused("unknown agency",
-                [&] { return registry_->CreateCase(Ctx(admin_).get(), unknown, &out); },
-                grpc::StatusCode::INVALID_ARGUMENT, "case.lead_agency");
+  ExpectRefused(
+      "unknown agency", [&] { return registry_->CreateCase(Ctx(admin_).get(), unknown, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT, "case.lead_agency");
   // Dana is not an administrator, investigator or case manager of it.
   reg::CreateCaseRequest by_dana = ValidCase();
   by_dana.set_case_id("case-5");
   by_dana.mutable_case_()->set_case_number("N-5");
-  ExpectRefused("not allowed",
-                [&] { return registry_->CreateCase(Ctx(server_.Token("people/dana")).get(), by_dana, &out); },
-                grpc::StatusCode::PERMISSION_DENIED, "organizations/sunrise");
+  ExpectRefused(
+      "not allowed",
+      [&] { return registry_->CreateCase(Ctx(server_.Token("people/dana")).get(), by_dana, &out); },
+      grpc::StatusCode::PERMISSION_DENIED, "organizations/sunrise");
 }
 
 TEST_F(RegistryValidationTest, ReadsAndLists) {
   reg::Case c;
   reg::GetCaseRequest get;
   get.set_name("case/case-1");
-  ExpectRefused("GetCase", [&] { return registry_->GetCase(Ctx(admin_).get(), get, &c); },
-                grpc::StatusCode::INVALID_ARGUMENT, "name");
+  ExpectRefused(
+      "GetCase", [&] { return registry_->GetCase(Ctx(admin_).get(), get, &c); },
+      grpc::StatusCode::INVALID_ARGUMENT, "name");
   reg::ListCasesRequest list;
   list.set_page_size(501);
   reg::ListCasesResponse cases;
-  ExpectRefused("ListCases", [&] { return registry_->ListCases(Ctx(admin_).get(), list, &cases); },
-                grpc::StatusCode::INVALID_ARGUMENT, "page_size");
+  ExpectRefused(
+      "ListCases", [&] { return registry_->ListCases(Ctx(admin_).get(), list, &cases); },
+      grpc::StatusCode::INVALID_ARGUMENT, "page_size");
   list.set_page_size(10);
   list.set_page_token("xyz");
-  ExpectRefused("ListCases token",
-                [&] { return registry_->ListCases(Ctx(admin_).get(), list, &cases); },
-                grpc::StatusCode::INVALID_ARGUMENT, "page_token");
+  ExpectRefused(
+      "ListCases token", [&] { return registry_->ListCases(Ctx(admin_).get(), list, &cases); },
+      grpc::StatusCode::INVALID_ARGUMENT, "page_token");
   reg::Assignment a;
   reg::GetAssignmentRequest get_a;
   get_a.set_name("cases/case-1/assigned/x");
-  ExpectRefused("GetAssignment", [&] { return registry_->GetAssignment(Ctx(admin_).get(), get_a, &a); },
-                grpc::StatusCode::INVALID_ARGUMENT, "name");
+  ExpectRefused(
+      "GetAssignment", [&] { return registry_->GetAssignment(Ctx(admin_).get(), get_a, &a); },
+      grpc::StatusCode::INVALID_ARGUMENT, "name");
   reg::ListAssignmentsRequest list_a;
   list_a.set_parent("case-1");
   reg::ListAssignmentsResponse assignments;
-  ExpectRefused("ListAssignments",
-                [&] { return registry_->ListAssignments(Ctx(admin_).get(), list_a, &assignments); },
-                grpc::StatusCode::INVALID_ARGUMENT, "parent");
+  ExpectRefused(
+      "ListAssignments",
+      [&] { return registry_->ListAssignments(Ctx(admin_).get(), list_a, &assignments); },
+      grpc::StatusCode::INVALID_ARGUMENT, "parent");
   reg::ListCaseloadRequest load;
   load.set_person("dana");
   reg::ListCaseloadResponse caseload;
-  ExpectRefused("ListCaseload",
-                [&] { return registry_->ListCaseload(Ctx(admin_).get(), load, &caseload); },
-                grpc::StatusCode::INVALID_ARGUMENT, "person");
+  ExpectRefused(
+      "ListCaseload", [&] { return registry_->ListCaseload(Ctx(admin_).get(), load, &caseload); },
+      grpc::StatusCode::INVALID_ARGUMENT, "person");
   reg::GetCaseRoleRequest role;
   role.set_name("roles/therapist");
   reg::CaseRole role_out;
-  ExpectRefused("GetCaseRole", [&] { return registry_->GetCaseRole(Ctx(admin_).get(), role, &role_out); },
-                grpc::StatusCode::INVALID_ARGUMENT, "name");
+  ExpectRefused(
+      "GetCaseRole", [&] { return registry_->GetCaseRole(Ctx(admin_).get(), role, &role_out); },
+      grpc::StatusCode::INVALID_ARGUMENT, "name");
   reg::ListCaseRolesRequest roles;
   roles.set_page_size(-1);
   reg::ListCaseRolesResponse role_list;
-  ExpectRefused("ListCaseRoles",
-                [&] { return registry_->ListCaseRoles(Ctx(admin_).get(), roles, &role_list); },
-                grpc::StatusCode::INVALID_ARGUMENT, "page_size");
+  ExpectRefused(
+      "ListCaseRoles",
+      [&] { return registry_->ListCaseRoles(Ctx(admin_).get(), roles, &role_list); },
+      grpc::StatusCode::INVALID_ARGUMENT, "page_size");
   dir::WhoIsWhoRequest who;
   who.set_case_("case-1");
   dir::WhoIsWhoResponse roster;
-  ExpectRefused("WhoIsWho", [&] { return directory_->WhoIsWho(Ctx(admin_).get(), who, &roster); },
-                grpc::StatusCode::INVALID_ARGUMENT, "case");
+  ExpectRefused(
+      "WhoIsWho", [&] { return directory_->WhoIsWho(Ctx(admin_).get(), who, &roster); },
+      grpc::StatusCode::INVALID_ARGUMENT, "case");
   reg::CheckCaseAccessRequest check;
   check.set_case_("case-1");
   reg::CheckCaseAccessResponse access;
-  ExpectRefused("CheckCaseAccess",
-                [&] { return registry_->CheckCaseAccess(Ctx(admin_).get(), check, &access); },
-                grpc::StatusCode::INVALID_ARGUMENT, "case");
+  ExpectRefused(
+      "CheckCaseAccess",
+      [&] { return registry_->CheckCaseAccess(Ctx(admin_).get(), check, &access); },
+      grpc::StatusCode::INVALID_ARGUMENT, "case");
   check.set_case_(case_.name());
   check.set_person("people/someone");
-  ExpectRefused("CheckCaseAccess about others",
-                [&] {
-                  return registry_->CheckCaseAccess(Ctx(server_.Token("people/dana")).get(), check,
-                                                    &access);
-                },
-                grpc::StatusCode::PERMISSION_DENIED, "person");
+  ExpectRefused(
+      "CheckCaseAccess about others",
+      [&] {
+        return registry_->CheckCaseAccess(Ctx(server_.Token("people/dana")).get(), check, &access);
+      },
+      grpc::StatusCode::PERMISSION_DENIED, "person");
 }
 
 TEST_F(RegistryValidationTest, Changes) {
@@ -236,22 +247,26 @@ TEST_F(RegistryValidationTest, Changes) {
   reg::UpdateCaseRequest update;
   *update.mutable_case_() = case_;
   update.mutable_update_mask()->add_paths("state");
-  ExpectRefused("UpdateCase mask", [&] { return registry_->UpdateCase(Ctx(admin_).get(), update, &c); },
-                grpc::StatusCode::INVALID_ARGUMENT, "update_mask");
+  ExpectRefused(
+      "UpdateCase mask", [&] { return registry_->UpdateCase(Ctx(admin_).get(), update, &c); },
+      grpc::StatusCode::INVALID_ARGUMENT, "update_mask");
   update.mutable_update_mask()->Clear();
   update.mutable_update_mask()->add_paths("display_name");
   update.mutable_case_()->set_etag("r1");
-  ExpectRefused("UpdateCase etag", [&] { return registry_->UpdateCase(Ctx(admin_).get(), update, &c); },
-                grpc::StatusCode::ABORTED, "etag");
+  ExpectRefused(
+      "UpdateCase etag", [&] { return registry_->UpdateCase(Ctx(admin_).get(), update, &c); },
+      grpc::StatusCode::ABORTED, "etag");
 
   reg::CloseCaseRequest close;
   close.set_name(case_.name());
-  ExpectRefused("CloseCase reason", [&] { return registry_->CloseCase(Ctx(admin_).get(), close, &c); },
-                grpc::StatusCode::INVALID_ARGUMENT, "closing_reason");
+  ExpectRefused(
+      "CloseCase reason", [&] { return registry_->CloseCase(Ctx(admin_).get(), close, &c); },
+      grpc::StatusCode::INVALID_ARGUMENT, "closing_reason");
   close.set_closing_reason("reunified");
   close.mutable_close_time()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
-  ExpectRefused("CloseCase future", [&] { return registry_->CloseCase(Ctx(admin_).get(), close, &c); },
-                grpc::StatusCode::INVALID_ARGUMENT, "close_time");
+  ExpectRefused(
+      "CloseCase future", [&] { return registry_->CloseCase(Ctx(admin_).get(), close, &c); },
+      grpc::StatusCode::INVALID_ARGUMENT, "close_time");
 
   reg::Assignment a;
   reg::CreateAssignmentRequest assign;
@@ -259,55 +274,59 @@ TEST_F(RegistryValidationTest, Changes) {
   assign.mutable_assignment()->set_person("people/dana");
   assign.mutable_assignment()->set_subject(case_.subjects(0).name());
   assign.mutable_assignment()->set_case_role("therapist");
-  ExpectRefused("both person and subject",
-                [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
-                grpc::StatusCode::INVALID_ARGUMENT, "assignment.person");
+  ExpectRefused(
+      "both person and subject",
+      [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
+      grpc::StatusCode::INVALID_ARGUMENT, "assignment.person");
   assign.mutable_assignment()->clear_subject();
   assign.mutable_assignment()->set_case_role("wizard");
-  ExpectRefused("unknown role", [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
-                grpc::StatusCode::INVALID_ARGUMENT, "assignment.case_role");
+  ExpectRefused(
+      "unknown role", [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
+      grpc::StatusCode::INVALID_ARGUMENT, "assignment.case_role");
   assign.mutable_assignment()->set_case_role("therapist");
   assign.mutable_assignment()->set_person("people/ghost");
-  ExpectRefused("unknown person",
-                [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
-                grpc::StatusCode::INVALID_ARGUMENT, "assignment.person");
+  ExpectRefused(
+      "unknown person", [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
+      grpc::StatusCode::INVALID_ARGUMENT, "assignment.person");
   assign.mutable_assignment()->set_person("people/dana");
   assign.mutable_assignment()->set_case_role("dependency-case-manager");
-  ExpectRefused("same role twice",
-                [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
-                grpc::StatusCode::ALREADY_EXISTS, "assignment");
+  ExpectRefused(
+      "same role twice", [&] { return registry_->CreateAssignment(Ctx(admin_).get(), assign, &a); },
+      grpc::StatusCode::ALREADY_EXISTS, "assignment");
 
   reg::UpdateAssignmentRequest update_a;
   *update_a.mutable_assignment() = assignment_;
   update_a.mutable_update_mask()->add_paths("case_role");
-  ExpectRefused("UpdateAssignment mask",
-                [&] { return registry_->UpdateAssignment(Ctx(admin_).get(), update_a, &a); },
-                grpc::StatusCode::INVALID_ARGUMENT, "update_mask");
+  ExpectRefused(
+      "UpdateAssignment mask",
+      [&] { return registry_->UpdateAssignment(Ctx(admin_).get(), update_a, &a); },
+      grpc::StatusCode::INVALID_ARGUMENT, "update_mask");
 
   reg::EndAssignmentRequest end;
   end.set_name(assignment_.name());
-  ExpectRefused("EndAssignment reason",
-                [&] { return registry_->EndAssignment(Ctx(admin_).get(), end, &a); },
-                grpc::StatusCode::INVALID_ARGUMENT, "end_reason");
+  ExpectRefused(
+      "EndAssignment reason", [&] { return registry_->EndAssignment(Ctx(admin_).get(), end, &a); },
+      grpc::StatusCode::INVALID_ARGUMENT, "end_reason");
   end.set_end_reason(reg::Assignment::END_REASON_OTHER);
-  ExpectRefused("EndAssignment details",
-                [&] { return registry_->EndAssignment(Ctx(admin_).get(), end, &a); },
-                grpc::StatusCode::INVALID_ARGUMENT, "end_details");
+  ExpectRefused(
+      "EndAssignment details", [&] { return registry_->EndAssignment(Ctx(admin_).get(), end, &a); },
+      grpc::StatusCode::INVALID_ARGUMENT, "end_details");
 
   reg::CreateCaseRoleRequest role;
   role.set_case_role_id("parent-educator");
   role.mutable_case_role()->set_display_name("Parent educator");
   reg::CaseRole role_out;
-  ExpectRefused("CreateCaseRole kind",
-                [&] { return registry_->CreateCaseRole(Ctx(admin_).get(), role, &role_out); },
-                grpc::StatusCode::INVALID_ARGUMENT, "case_role.kind");
+  ExpectRefused(
+      "CreateCaseRole kind",
+      [&] { return registry_->CreateCaseRole(Ctx(admin_).get(), role, &role_out); },
+      grpc::StatusCode::INVALID_ARGUMENT, "case_role.kind");
   role.mutable_case_role()->set_kind(reg::CaseRole::KIND_PROFESSIONAL);
-  ExpectRefused("CreateCaseRole by a non-administrator",
-                [&] {
-                  return registry_->CreateCaseRole(Ctx(server_.Token("people/dana")).get(), role,
-                                                   &role_out);
-                },
-                grpc::StatusCode::PERMISSION_DENIED, "administrators");
+  ExpectRefused(
+      "CreateCaseRole by a non-administrator",
+      [&] {
+        return registry_->CreateCaseRole(Ctx(server_.Token("people/dana")).get(), role, &role_out);
+      },
+      grpc::StatusCode::PERMISSION_DENIED, "administrators");
   ASSERT_TRUE(registry_->CreateCaseRole(Ctx(admin_).get(), role, &role_out).ok());
   EXPECT_EQ(role_out.name(), "caseRoles/parent-educator");
 }

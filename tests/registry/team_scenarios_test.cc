@@ -75,15 +75,15 @@ class TeamScenarioTest : public ::testing::TestWithParam<Deployment::Mode> {
     req.mutable_organization()->set_display_name(name);
     req.mutable_organization()->set_kind(kind);
     dir::Organization out;
-    grpc::Status s = directory_->CreateOrganization(ServerFixture::Context(admin_).get(), req, &out);
+    grpc::Status s =
+        directory_->CreateOrganization(ServerFixture::Context(admin_).get(), req, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
-  static dir::ContactPoint Contact(dir::ContactPoint::Channel channel, const std::string& value,
-                                   bool preferred = false,
-                                   dir::ContactPoint::Visibility visibility =
-                                       dir::ContactPoint::VISIBILITY_EVERYONE,
-                                   std::vector<std::string> hidden_from = {}) {
+  static dir::ContactPoint Contact(
+      dir::ContactPoint::Channel channel, const std::string& value, bool preferred = false,
+      dir::ContactPoint::Visibility visibility = dir::ContactPoint::VISIBILITY_EVERYONE,
+      std::vector<std::string> hidden_from = {}) {
     dir::ContactPoint c;
     c.set_channel(channel);
     c.set_value(value);
@@ -233,7 +233,8 @@ class TeamScenarioTest : public ::testing::TestWithParam<Deployment::Mode> {
     req.set_case_(case_);
     dir::WhoIsWhoResponse resp;
     grpc::Status s = directory_->WhoIsWho(ServerFixture::Context(token).get(), req, &resp);
-    if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    if (!s.ok())
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
     return resp;
   }
 
@@ -244,7 +245,8 @@ class TeamScenarioTest : public ::testing::TestWithParam<Deployment::Mode> {
     req.set_state(state);
     req.set_case_role(role);
     reg::ListAssignmentsResponse resp;
-    grpc::Status s = registry_->ListAssignments(ServerFixture::Context(T("alma")).get(), req, &resp);
+    grpc::Status s =
+        registry_->ListAssignments(ServerFixture::Context(T("alma")).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return {resp.assignments().begin(), resp.assignments().end()};
   }
@@ -374,8 +376,9 @@ TEST_P(TeamScenarioTest, AccessFollowsTheTeamAndEndsWithTheAssignment) {
   EXPECT_THAT(access.case_roles(), Contains("therapist"));
   // Nina supervises nobody on the case and is not on it: denied, not an error.
   check.set_person("people/nina");
-  ASSERT_TRUE(registry_->CheckCaseAccess(ServerFixture::Context(deployment_->ServiceToken()).get(),
-                                         check, &access)
+  ASSERT_TRUE(registry_
+                  ->CheckCaseAccess(ServerFixture::Context(deployment_->ServiceToken()).get(),
+                                    check, &access)
                   .ok());
   EXPECT_FALSE(access.allowed());
 
@@ -398,15 +401,18 @@ TEST_P(TeamScenarioTest, AccessFollowsTheTeamAndEndsWithTheAssignment) {
 
   // Dana's supervisor and the lead agency's administrator see the case.
   EXPECT_TRUE(registry_->GetCase(ServerFixture::Context(T("alma")).get(), get, &c).ok());
-  ASSERT_TRUE(registry_->CheckCaseAccess(ServerFixture::Context(T("alma")).get(),
-                                         [&] {
-                                           reg::CheckCaseAccessRequest r;
-                                           r.set_case_(case_);
-                                           return r;
-                                         }(),
-                                         &access)
+  ASSERT_TRUE(registry_
+                  ->CheckCaseAccess(
+                      ServerFixture::Context(T("alma")).get(),
+                      [&] {
+                        reg::CheckCaseAccessRequest r;
+                        r.set_case_(case_);
+                        return r;
+                      }(),
+                      &access)
                   .ok());
-  EXPECT_THAT(access.bases(), Contains(reg::CheckCaseAccessResponse::BASIS_LEAD_AGENCY_ADMINISTRATOR));
+  EXPECT_THAT(access.bases(),
+              Contains(reg::CheckCaseAccessResponse::BASIS_LEAD_AGENCY_ADMINISTRATOR));
 }
 
 TEST_P(TeamScenarioTest, DepartureWithSuccessorHandsOverEveryOpenCase) {
@@ -414,8 +420,8 @@ TEST_P(TeamScenarioTest, DepartureWithSuccessorHandsOverEveryOpenCase) {
   ASSERT_TRUE(Eventually([&] { return HoldsCurrently("dependency-case-manager", "rita"); }));
   EXPECT_FALSE(HoldsCurrently("dependency-case-manager", "dana"));
 
-  std::vector<reg::Assignment> ended = Assignments(reg::Assignment::STATE_ENDED,
-                                                   "dependency-case-manager");
+  std::vector<reg::Assignment> ended =
+      Assignments(reg::Assignment::STATE_ENDED, "dependency-case-manager");
   auto dana = std::find_if(ended.begin(), ended.end(),
                            [](const reg::Assignment& a) { return a.person() == "people/dana"; });
   ASSERT_NE(dana, ended.end());
@@ -480,7 +486,8 @@ TEST_P(TeamScenarioTest, DepartureWithoutSuccessorLeavesTheSupervisorAsInterimCo
   ASSERT_EQ(c.vacancies_size(), 1);
   EXPECT_EQ(c.vacancies(0).case_role(), "investigator");
   EXPECT_EQ(c.vacancies(0).interim_contact(), "people/sam");
-  std::vector<reg::Assignment> interim = Assignments(reg::Assignment::STATE_CURRENT, "investigator");
+  std::vector<reg::Assignment> interim =
+      Assignments(reg::Assignment::STATE_CURRENT, "investigator");
   ASSERT_EQ(interim.size(), 1u);
   EXPECT_TRUE(interim[0].interim());
 
@@ -512,17 +519,17 @@ TEST_P(TeamScenarioTest, ReplayedDepartureEventChangesNothing) {
   // Restart the registry with its cursor wound back to the beginning: every
   // directory event, the departure included, is delivered again.
   RestartRegistry([&] {
-                    auto store = storage::Store::Open(
-                        {.path = deployment_->registry_data_dir(),
-                         .column_families = registry::RegistryStore::ColumnFamilies()});
-                    ASSERT_TRUE(store.ok()) << store.status();
-                    ASSERT_TRUE((*store)
-                                    ->Transact([](const storage::ReadView&, storage::Batch& b) {
-                                      events::WriteCursor(b, "registry.directory-events", 0);
-                                      return absl::OkStatus();
-                                    })
-                                    .ok());
-                  });
+    auto store =
+        storage::Store::Open({.path = deployment_->registry_data_dir(),
+                              .column_families = registry::RegistryStore::ColumnFamilies()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Transact([](const storage::ReadView&, storage::Batch& b) {
+                      events::WriteCursor(b, "registry.directory-events", 0);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
   // Events are handled in order, so once a change made after the restart
   // shows (Tess, made Theo's supervisor, sees his case), the replay is done.
   dir::UpdatePersonRequest update;

@@ -2,11 +2,11 @@
 // consent scenarios of DESIGN.md, the accounting of disclosures with its hash
 // chain, bad input on every RPC, authorisation, restart and expiry events.
 
+#include <openssl/evp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <openssl/evp.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -44,7 +44,9 @@ std::string Sha256Hex(const std::string& data) {
 
 class DecisionTest : public ::testing::Test {
  protected:
-  DecisionTest() : clock_(absl::Now()), server_({std::begin(server::kAllServices), std::end(server::kAllServices)}, &clock_) {}
+  DecisionTest()
+      : clock_(absl::Now()),
+        server_({std::begin(server::kAllServices), std::end(server::kAllServices)}, &clock_) {}
 
   void SetUp() override {
     server_.options().tick_interval = absl::Milliseconds(50);
@@ -235,7 +237,8 @@ class DecisionTest : public ::testing::Test {
     return out;
   }
 
-  std::vector<sh::Disclosure> Disclosures(const std::string& subject, const std::string& case_name = "") {
+  std::vector<sh::Disclosure> Disclosures(const std::string& subject,
+                                          const std::string& case_name = "") {
     std::vector<sh::Disclosure> all;
     sh::ListDisclosuresRequest req;
     req.set_subject(subject);
@@ -276,12 +279,11 @@ TEST_F(DecisionTest, BuiltInCategoriesAreSeeded) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   std::vector<std::string> names;
   for (const auto& c : resp.categories()) names.push_back(c.name());
-  EXPECT_THAT(names, ::testing::IsSupersetOf({"categories/general", "categories/case-plan",
-                                              "categories/mental-health",
-                                              "categories/psychotherapy-notes",
-                                              "categories/substance-use-part2",
-                                              "categories/medical", "categories/education",
-                                              "categories/court-report"}));
+  EXPECT_THAT(names,
+              ::testing::IsSupersetOf({"categories/general", "categories/case-plan",
+                                       "categories/mental-health", "categories/psychotherapy-notes",
+                                       "categories/substance-use-part2", "categories/medical",
+                                       "categories/education", "categories/court-report"}));
   sh::GetCategoryRequest get;
   get.set_name("categories/substance-use-part2");
   sh::Category part2;
@@ -318,8 +320,9 @@ TEST_F(DecisionTest, Part2ConsentPermitsCaseworkerWithNoticeThenRevocationDenies
   EXPECT_THAT(permit.obligations(0).text(), HasSubstr("42 CFR part 2"));
 
   // The GAL is not a recipient; the treating-team basis never covers Part 2.
-  EXPECT_EQ(Decide(Check("gail", kBea, "substance-use-part2", sh::PURPOSE_CASE_PLANNING)).decision(),
-            Decision::DECISION_DENY);
+  EXPECT_EQ(
+      Decide(Check("gail", kBea, "substance-use-part2", sh::PURPOSE_CASE_PLANNING)).decision(),
+      Decision::DECISION_DENY);
   EXPECT_EQ(Decide(Check("theo", kBea, "substance-use-part2", sh::PURPOSE_TREATMENT)).decision(),
             Decision::DECISION_DENY);
 
@@ -529,8 +532,9 @@ TEST_F(DecisionTest, StrangerIsDenied) {
             grpc::StatusCode::PERMISSION_DENIED);
   // Nobody but services and administrators asks on behalf of others.
   Decision d;
-  EXPECT_EQ(sharing_->CheckAccess(Ctx(T("sid")).get(),
-                                  Check("dana", kBea, "general", sh::PURPOSE_CASE_PLANNING), &d)
+  EXPECT_EQ(sharing_
+                ->CheckAccess(Ctx(T("sid")).get(),
+                              Check("dana", kBea, "general", sh::PURPOSE_CASE_PLANNING), &d)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   sh::CreateCategoryRequest cat;
@@ -559,20 +563,23 @@ TEST_F(DecisionTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
     };
   };
   std::vector<Case> cases = {
-      {"category_id", [&] {
+      {"category_id",
+       [&] {
          sh::CreateCategoryRequest r;
          r.set_category_id("X");
          r.mutable_category()->set_display_name("x");
          sh::Category o;
          return sharing_->CreateCategory(Ctx(admin_).get(), r, &o);
        }},
-      {"name", [&] {
+      {"name",
+       [&] {
          sh::GetCategoryRequest r;
          r.set_name("nope");
          sh::Category o;
          return sharing_->GetCategory(Ctx(dana).get(), r, &o);
        }},
-      {"page_size", [&] {
+      {"page_size",
+       [&] {
          sh::ListCategoriesRequest r;
          r.set_page_size(-1);
          sh::ListCategoriesResponse o;
@@ -591,32 +598,38 @@ TEST_F(DecisionTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
        })},
       {"consent.right_to_revoke_acknowledged",
        consent_with([](sh::ConsentDirective* c) { c->set_right_to_revoke_acknowledged(false); })},
-      {"consent.expire_time", consent_with([](sh::ConsentDirective* c) { c->clear_expire_time(); })},
-      {"name", [&] {
+      {"consent.expire_time",
+       consent_with([](sh::ConsentDirective* c) { c->clear_expire_time(); })},
+      {"name",
+       [&] {
          sh::GetConsentRequest r;
          r.set_name("courtOrders/x");
          sh::ConsentDirective o;
          return sharing_->GetConsent(Ctx(dana).get(), r, &o);
        }},
-      {"case", [&] {
+      {"case",
+       [&] {
          sh::ListConsentsRequest r;
          sh::ListConsentsResponse o;
          return sharing_->ListConsents(Ctx(dana).get(), r, &o);
        }},
-      {"revoked_by", [&] {
+      {"revoked_by",
+       [&] {
          sh::RevokeConsentRequest r;
          r.set_name(existing.name());
          sh::ConsentDirective o;
          return sharing_->RevokeConsent(Ctx(dana).get(), r, &o);
        }},
-      {"court_order.docket_number", [&] {
+      {"court_order.docket_number",
+       [&] {
          sh::CreateCourtOrderRequest r;
          r.mutable_court_order()->set_case_(kCase);
          r.mutable_court_order()->set_court("organizations/court");
          sh::CourtOrder o;
          return sharing_->CreateCourtOrder(Ctx(dana).get(), r, &o);
        }},
-      {"court_order.part2_findings", [&] {
+      {"court_order.part2_findings",
+       [&] {
          sh::CreateCourtOrderRequest r;
          sh::CourtOrder* c = r.mutable_court_order();
          c->set_case_(kCase);
@@ -628,36 +641,42 @@ TEST_F(DecisionTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
          sh::CourtOrder o;
          return sharing_->CreateCourtOrder(Ctx(dana).get(), r, &o);
        }},
-      {"name", [&] {
+      {"name",
+       [&] {
          sh::GetCourtOrderRequest r;
          sh::CourtOrder o;
          return sharing_->GetCourtOrder(Ctx(dana).get(), r, &o);
        }},
-      {"case", [&] {
+      {"case",
+       [&] {
          sh::ListCourtOrdersRequest r;
          sh::ListCourtOrdersResponse o;
          return sharing_->ListCourtOrders(Ctx(dana).get(), r, &o);
        }},
-      {"purpose", [&] {
+      {"purpose",
+       [&] {
          sh::CheckAccessRequest r = Check("dana", kBea, "general", sh::PURPOSE_UNSPECIFIED);
          Decision o;
          return sharing_->CheckAccess(Ctx(dana).get(), r, &o);
        }},
-      {"requests[1].subject", [&] {
+      {"requests[1].subject",
+       [&] {
          sh::BatchCheckAccessRequest r;
          *r.add_requests() = Check("dana", kBea, "general", sh::PURPOSE_CASE_PLANNING);
-         *r.add_requests() = Check("dana", "cases/other/subjects/x", "general",
-                                   sh::PURPOSE_CASE_PLANNING);
+         *r.add_requests() =
+             Check("dana", "cases/other/subjects/x", "general", sh::PURPOSE_CASE_PLANNING);
          r.mutable_requests(0)->set_record(true);
          sh::BatchCheckAccessResponse o;
          return sharing_->BatchCheckAccess(Ctx(dana).get(), r, &o);
        }},
-      {"requests", [&] {
+      {"requests",
+       [&] {
          sh::BatchCheckAccessRequest r;
          sh::BatchCheckAccessResponse o;
          return sharing_->BatchCheckAccess(Ctx(dana).get(), r, &o);
        }},
-      {"disclosure.recipient", [&] {
+      {"disclosure.recipient",
+       [&] {
          sh::RecordDisclosureRequest r;
          r.mutable_disclosure()->set_case_(kCase);
          r.mutable_disclosure()->set_subject(kBea);
@@ -665,13 +684,15 @@ TEST_F(DecisionTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
          sh::Disclosure o;
          return sharing_->RecordDisclosure(Ctx(dana).get(), r, &o);
        }},
-      {"name", [&] {
+      {"name",
+       [&] {
          sh::GetDisclosureRequest r;
          r.set_name("disclosures/");
          sh::Disclosure o;
          return sharing_->GetDisclosure(Ctx(dana).get(), r, &o);
        }},
-      {"end_time", [&] {
+      {"end_time",
+       [&] {
          sh::ListDisclosuresRequest r;
          r.set_subject(kBea);
          *r.mutable_start_time() = At(clock_.Now());
@@ -682,8 +703,8 @@ TEST_F(DecisionTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
   };
   for (const Case& c : cases) {
     grpc::Status s = c.call();
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field << ": "
-                                                                  << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << c.field << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), ::testing::StartsWith(c.field)) << s.error_message();
   }
   std::vector<sh::ConsentDirective> after = Consents();

@@ -411,8 +411,8 @@ TEST_F(RequestsTest, OpenRequestsFollowTheHandoffToTheSuccessor) {
   // request; both react to events, so wait (bounded).
   bool moved = false;
   for (int i = 0; i < 250 && !moved; ++i) {
-    moved = ListNames(T("stan"), View::VIEW_WAITING_ON_ME) ==
-            std::vector<std::string>{request.name()};
+    moved =
+        ListNames(T("stan"), View::VIEW_WAITING_ON_ME) == std::vector<std::string>{request.name()};
     if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(moved);

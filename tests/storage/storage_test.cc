@@ -1,10 +1,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "common/storage/keys.h"
 #include "common/storage/page_token.h"
 #include "common/storage/store.h"
-#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 

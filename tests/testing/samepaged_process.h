@@ -1,10 +1,10 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -18,8 +18,8 @@ class SamepagedProcess {
   // Runs `binary` with `args` (its output goes to `log_path`) and waits, at
   // most `timeout`, for the line saying where it listens.
   static absl::StatusOr<std::unique_ptr<SamepagedProcess>> Start(
-      const std::string& binary, const std::vector<std::string>& args,
-      const std::string& log_path, absl::Duration timeout = absl::Seconds(30));
+      const std::string& binary, const std::vector<std::string>& args, const std::string& log_path,
+      absl::Duration timeout = absl::Seconds(30));
   ~SamepagedProcess();
 
   int port() const { return port_; }

@@ -1,10 +1,10 @@
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -21,7 +21,7 @@ namespace samepage::testing {
 class ServerFixture {
  public:
   explicit ServerFixture(std::vector<std::string> services = {std::begin(server::kAllServices),
-                                                             std::end(server::kAllServices)},
+                                                              std::end(server::kAllServices)},
                          const Clock* clock = nullptr)
       : services_(std::move(services)), clock_(clock) {}
 
