@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,7 @@
 #include "common/events/event_consumer.h"
 #include "common/rpc/peers.h"
 #include "common/rpc/unary.h"
+#include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "common/storage/store.h"
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
@@ -66,9 +68,9 @@ struct ServerHost::Parts {
   std::unique_ptr<sharing::InformationRequests> requests;
   // Declared after what it drives, so that it stops first.
   std::unique_ptr<Ticker> ticker;
-  // The sharing service's reactions to registry events (requests follow a
-  // handoff to the new holder).
-  std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> registry_events;
+  // Reactions to registry events: requests and plan items follow a handoff.
+  std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> sharing_handoffs;
+  std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> caseplan_handoffs;
 
   // The registry's reactions to directory events (projection, handoff).
   std::unique_ptr<events::EventConsumer<directory::v1::WatchEventsResponse>> directory_events;
@@ -107,6 +109,53 @@ absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const ServerOptions& o
                                                           std::vector<std::string> cfs) {
   return storage::Store::Open(
       {.path = absl::StrCat(options.data_dir, "/", service), .column_families = std::move(cfs)});
+}
+
+// Follows the registry's events with a durable cursor in `store` and calls
+// `hand_over(case, from_person, to_person, actor)` whenever someone takes
+// over an assignment from someone else.
+using HandOverFn = std::function<absl::Status(const std::string&, const std::string&,
+                                              const std::string&, const std::string&)>;
+std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> FollowHandoffs(
+    std::string name, storage::Store* store, rpc::PeerChannels* peers, rpc::TokenSource* tokens,
+    HandOverFn hand_over) {
+  auto registry = [peers]() -> absl::StatusOr<std::unique_ptr<registry::v1::CaseRegistry::Stub>> {
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers->Channel("registry"));
+    return registry::v1::CaseRegistry::NewStub(channel);
+  };
+  return std::make_unique<events::EventConsumer<registry::v1::WatchEventsResponse>>(
+      std::move(name), store,
+      [tokens]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
+        ASSIGN_OR_RETURN(std::string token, tokens->Token());
+        return rpc::PeerContext(token, absl::InfiniteDuration());
+      },
+      [registry](grpc::ClientContext* ctx, int64_t after)
+          -> std::unique_ptr<grpc::ClientReader<registry::v1::WatchEventsResponse>> {
+        auto stub = registry();
+        if (!stub.ok()) return nullptr;
+        registry::v1::WatchEventsRequest req;
+        req.set_after_revision(after);
+        return (*stub)->WatchEvents(ctx, req);
+      },
+      [tokens, registry, hand_over](const registry::v1::WatchEventsResponse& response,
+                                    int64_t) -> absl::Status {
+        const registry::v1::Event& event = response.event();
+        const registry::v1::Assignment& next = event.assignment();
+        if (event.type() != registry::v1::Event::TYPE_ASSIGNMENT_CREATED ||
+            next.predecessor().empty() || next.person().empty()) {
+          return absl::OkStatus();
+        }
+        ASSIGN_OR_RETURN(auto stub, registry());
+        ASSIGN_OR_RETURN(std::string token, tokens->Token());
+        registry::v1::GetAssignmentRequest req;
+        req.set_name(next.predecessor());
+        registry::v1::Assignment before;
+        RETURN_IF_ERROR(
+            FromGrpcStatus(stub->GetAssignment(rpc::PeerContext(token).get(), req, &before)));
+        if (before.person().empty() || before.person() == next.person()) return absl::OkStatus();
+        return hand_over(next.name().substr(0, next.name().find("/assignments/")), before.person(),
+                         next.person(), event.actor());
+      });
 }
 
 }  // namespace
@@ -283,41 +332,23 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     RETURN_IF_ERROR(p.directory_events->Start());
   }
 
+  // Reactions to the registry: what waited on someone who handed over an
+  // assignment (a departure or a reassignment) now waits on their successor.
   if (p.requests != nullptr) {
-    Parts* parts = &p;
-    p.registry_events = std::make_unique<events::EventConsumer<registry::v1::WatchEventsResponse>>(
-        "sharing.registry-events", p.sharing_store.get(),
-        [parts]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
-          ASSIGN_OR_RETURN(std::string token, parts->service_tokens->Token());
-          return rpc::PeerContext(token, absl::InfiniteDuration());
-        },
-        [parts](grpc::ClientContext* ctx, int64_t after)
-            -> std::unique_ptr<grpc::ClientReader<registry::v1::WatchEventsResponse>> {
-          absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = parts->peers.Channel("registry");
-          if (!channel.ok()) return nullptr;
-          registry::v1::WatchEventsRequest req;
-          req.set_after_revision(after);
-          return registry::v1::CaseRegistry::NewStub(*channel)->WatchEvents(ctx, req);
-        },
-        [parts](const registry::v1::WatchEventsResponse& response, int64_t) -> absl::Status {
-          // Someone took over an assignment: what waited on the former
-          // holder now waits on them.
-          const registry::v1::Event& event = response.event();
-          if (event.type() != registry::v1::Event::TYPE_ASSIGNMENT_CREATED ||
-              event.assignment().predecessor().empty() || event.assignment().person().empty()) {
-            return absl::OkStatus();
-          }
-          ASSIGN_OR_RETURN(registry::v1::Assignment before,
-                           parts->sharing_peers->GetAssignment(event.assignment().predecessor()));
-          if (before.person().empty() || before.person() == event.assignment().person()) {
-            return absl::OkStatus();
-          }
-          const std::string& name = event.assignment().name();
-          return parts->requests->HandOver(name.substr(0, name.find("/assignments/")),
-                                           before.person(), event.assignment().person(),
-                                           event.actor());
-        });
-    RETURN_IF_ERROR(p.registry_events->Start());
+    sharing::InformationRequests* requests = p.requests.get();
+    p.sharing_handoffs = FollowHandoffs(
+        "sharing.registry-events", p.sharing_store.get(), &p.peers, p.service_tokens.get(),
+        [requests](const std::string& c, const std::string& from, const std::string& to,
+                   const std::string& actor) { return requests->HandOver(c, from, to, actor); });
+    RETURN_IF_ERROR(p.sharing_handoffs->Start());
+  }
+  if (p.plans != nullptr) {
+    caseplan::Plans* plans = p.plans.get();
+    p.caseplan_handoffs = FollowHandoffs(
+        "caseplan.registry-events", p.caseplan_store.get(), &p.peers, p.service_tokens.get(),
+        [plans](const std::string& c, const std::string& from, const std::string& to,
+                const std::string& actor) { return plans->HandOver(c, from, to, actor); });
+    RETURN_IF_ERROR(p.caseplan_handoffs->Start());
   }
 
   if (p.decisions != nullptr || p.plans != nullptr) {
@@ -345,7 +376,9 @@ int64_t ServerHost::DirectoryEventsHandled() const {
 
 void ServerHost::Shutdown(absl::Duration grace) {
   parts_->ticker.reset();
-  if (parts_->registry_events != nullptr) parts_->registry_events->Stop();
+  for (auto* consumer : {parts_->sharing_handoffs.get(), parts_->caseplan_handoffs.get()}) {
+    if (consumer != nullptr) consumer->Stop();
+  }
   if (parts_->directory_events != nullptr) parts_->directory_events->Stop();
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;

@@ -1,6 +1,7 @@
 #include "services/caseplan/caseplan_events.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/events/event_consumer.h"
 #include "services/caseplan/note_store.h"
 #include "services/caseplan/plan_store.h"
 
@@ -9,6 +10,7 @@ namespace samepage::caseplan {
 std::vector<std::string> CasePlanColumnFamilies() {
   std::vector<std::string> out = PlanStore::ColumnFamilies();
   for (std::string& cf : NoteStore::ColumnFamilies()) out.push_back(std::move(cf));
+  out.push_back(events::kCursorsColumnFamily);  // the registry-events consumer's cursor
   return out;
 }
 

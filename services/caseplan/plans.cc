@@ -449,6 +449,53 @@ absl::StatusOr<v1::PlanVersion> Plans::PublishPlanVersion(
   return version;
 }
 
+absl::Status Plans::HandOver(const std::string& case_name, const std::string& from_person,
+                             const std::string& to_person, const std::string& actor) {
+  ASSIGN_OR_RETURN(std::string case_id, ParseCase("case", case_name));
+  ASSIGN_OR_RETURN(std::vector<reg::Assignment> team, peers_->CurrentAssignments(case_name));
+  return store_->Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<v1::Plan> plan, data_.GetPlan(view, case_id));
+    if (!plan.has_value()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::optional<v1::PlanVersion> current,
+                     data_.GetVersion(view, case_id, plan->current_version_number()));
+    if (!current.has_value())
+      return absl::DataLossError(absl::StrCat(plan->name(), ": current version missing"));
+    v1::PlanVersion next = *current;
+    int moved = 0;
+    auto take_over = [&](std::string* owner) {
+      if (*owner == from_person) {
+        *owner = to_person;
+        ++moved;
+      }
+    };
+    for (v1::Goal& g : *next.mutable_goals()) take_over(g.mutable_owner());
+    for (v1::Task& t : *next.mutable_tasks()) take_over(t.mutable_owner());
+    for (v1::RequiredStep& st : *next.mutable_required_steps()) take_over(st.mutable_owner());
+    if (moved == 0) return absl::OkStatus();
+
+    const absl::Time now = clock_->Now();
+    const int32_t number = plan->current_version_number() + 1;
+    const std::string etag = storage::EtagFor(batch.next_revision());
+    next.set_name(VersionName(case_id, number));
+    next.set_version_number(number);
+    next.set_etag(etag);
+    next.set_change_summary(absl::StrCat(moved, " item(s) handed over from ", from_person, " to ",
+                                         to_person, " when the assignment changed hands"));
+    next.set_publisher(actor);
+    *next.mutable_create_time() = ToProtoTime(now);
+    plan->set_current_version_number(number);
+    *plan->mutable_update_time() = ToProtoTime(now);
+    plan->set_etag(etag);
+    data_.PutVersion(batch, case_id, next);
+    data_.PutPlan(batch, case_id, *plan);
+    RETURN_IF_ERROR(data_.ReplaceItems(view, batch, case_id, OpenItems(next, case_id, team)));
+    v1::Event event = NewEvent(actor, v1::Event::TYPE_PLAN_VERSION_PUBLISHED, next.name());
+    *event.mutable_plan_version() = next;
+    AppendEvent(batch, event);
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<v1::PlanVersion> Plans::GetPlanVersion(const Caller& caller,
                                                       const v1::GetPlanVersionRequest& req) {
   ASSIGN_OR_RETURN(auto parsed, ParseVersion("name", req.name()));

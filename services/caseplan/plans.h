@@ -38,6 +38,14 @@ class Plans {
   absl::StatusOr<v1::ListOverdueItemsResponse> ListOverdueItems(
       const identity::Caller& caller, const v1::ListOverdueItemsRequest& req);
 
+  // A reaction to the registry: on `case_name`, `to_person` took over from
+  // `from_person`. If the current plan has goals, tasks or steps owned by
+  // `from_person`, the server publishes the next version with them owned by
+  // `to_person` (versions are never edited). Idempotent: a replay finds
+  // nothing left to move.
+  absl::Status HandOver(const std::string& case_name, const std::string& from_person,
+                        const std::string& to_person, const std::string& actor);
+
   // Called periodically by the server with its own clock: emits one
   // ITEM_OVERDUE event for each open task or step whose due time has
   // passed, once per item and due time (recorded with the event, so a

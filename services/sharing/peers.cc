@@ -79,16 +79,4 @@ absl::StatusOr<directory::v1::Person> GrpcPeers::GetPerson(const std::string& na
   return person;
 }
 
-absl::StatusOr<registry::v1::Assignment> GrpcPeers::GetAssignment(const std::string& name) {
-  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, channels_->Channel("registry"));
-  ASSIGN_OR_RETURN(std::string token, tokens_->Token());
-  registry::v1::GetAssignmentRequest req;
-  req.set_name(name);
-  registry::v1::Assignment a;
-  RETURN_IF_ERROR(
-      FromPeer("case registry", registry::v1::CaseRegistry::NewStub(channel)->GetAssignment(
-                                    rpc::PeerContext(token).get(), req, &a)));
-  return a;
-}
-
 }  // namespace samepage::sharing

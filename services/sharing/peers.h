@@ -27,8 +27,6 @@ class Peers {
       const std::string& case_name) = 0;
   // A directory person (for supervisors and organisations).
   virtual absl::StatusOr<directory::v1::Person> GetPerson(const std::string& name) = 0;
-  // One assignment (`cases/{case}/assignments/{assignment}`).
-  virtual absl::StatusOr<registry::v1::Assignment> GetAssignment(const std::string& name) = 0;
 };
 
 // Peers over gRPC through the server's peer channels.
@@ -43,7 +41,6 @@ class GrpcPeers final : public Peers {
   absl::StatusOr<std::vector<registry::v1::Assignment>> CurrentAssignments(
       const std::string& case_name) override;
   absl::StatusOr<directory::v1::Person> GetPerson(const std::string& name) override;
-  absl::StatusOr<registry::v1::Assignment> GetAssignment(const std::string& name) override;
 
  private:
   rpc::PeerChannels* channels_;

@@ -4,6 +4,7 @@
 // it; a stale etag changes nothing; a program step past its time limit is
 // listed and emitted once as an event.
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -382,6 +383,42 @@ TEST_F(PlansTest, TherapistSeesWhatChangedSinceTheirLastAcknowledgementAndAcknow
   EXPECT_THAT(acks.members(3).case_roles(), ElementsAre("therapist"));
   // Asked about version 2, the therapist acknowledged it (or a later one).
   EXPECT_TRUE(Acks(T("dana"), 2).members(3).acknowledged());
+}
+
+// Issue 3's handoff reaches the plan: the departed therapist's task is
+// owned by his successor in a version the server publishes.
+TEST_F(PlansTest, ADepartedOwnersItemsPassToTheSuccessorInANewVersion) {
+  cp::PlanVersion v1 = MustPublish(V1(), "");
+  MustPublish(V2(), v1.etag());
+
+  dir::RecordDepartureRequest departure;
+  departure.set_name("people/theo");
+  departure.mutable_effective_time()->set_seconds(absl::ToUnixSeconds(clock_.Now()));
+  departure.set_successor("people/stan");
+  dir::Person departed;
+  grpc::Status s = directory_->RecordDeparture(Ctx(T("hana")).get(), departure, &departed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // The registry hands over, then the plan follows: both react to events.
+  cp::Plan plan;
+  for (int i = 0; i < 250 && plan.current_version_number() != 3; ++i) {
+    plan = MustGetPlan(T("dana"));
+    if (plan.current_version_number() != 3) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_EQ(plan.current_version_number(), 3);
+  const cp::PlanVersion& v3 = plan.current_version();
+  auto therapy = std::find_if(v3.tasks().begin(), v3.tasks().end(),
+                              [](const cp::Task& t) { return t.task_id() == "therapy"; });
+  ASSERT_NE(therapy, v3.tasks().end());
+  EXPECT_EQ(therapy->owner(), "people/stan");
+  EXPECT_THAT(v3.change_summary(), HasSubstr("handed over from people/theo to people/stan"));
+  // Nothing else changed, and nothing moves twice.
+  EXPECT_EQ(v3.tasks_size(), 2);
+  EXPECT_EQ(v3.family_summary(), V2().family_summary());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(MustGetPlan(T("dana")).current_version_number(), 3);
 }
 
 TEST_F(PlansTest, StaleEtagIsAbortedAndChangesNothing) {

@@ -727,9 +727,6 @@ class FakePeers final : public sharing::Peers {
   absl::StatusOr<std::vector<reg::Assignment>> CurrentAssignments(const std::string&) override {
     return std::vector<reg::Assignment>{};
   }
-  absl::StatusOr<reg::Assignment> GetAssignment(const std::string&) override {
-    return absl::NotFoundError("not used here");
-  }
   absl::StatusOr<dir::Person> GetPerson(const std::string& name) override {
     absl::MutexLock lock(&mu_);
     ++person_lookups_;
