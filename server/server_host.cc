@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -206,37 +207,27 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     }
     p.peers.SetAddress(service, address);
   }
-  if (Hosts(options, "registry") && !Hosts(options, "directory") &&
-      options.peers.count("directory") == 0) {
-    return absl::InvalidArgumentError(
-        "--peer directory=HOST:PORT: the registry needs the directory");
-  }
-  if (Hosts(options, "directory") && !Hosts(options, "registry") &&
-      options.peers.count("registry") == 0) {
-    return absl::InvalidArgumentError(
-        "--peer registry=HOST:PORT: the directory's WhoIsWho needs the registry");
-  }
-  if (Hosts(options, "sharing")) {
-    for (const char* needed : {"registry", "directory"}) {
+  // The peers each service calls: hosted here, or given with --peer.
+  const std::map<std::string, std::vector<std::string>> needs = {
+      {"directory", {"registry"}},
+      {"registry", {"directory"}},
+      {"sharing", {"registry", "directory"}},
+      {"caseplan", {"registry", "directory", "sharing"}},
+  };
+  for (const auto& [service, peers] : needs) {
+    if (!Hosts(options, service)) continue;
+    for (const std::string& needed : peers) {
       if (!Hosts(options, needed) && options.peers.count(needed) == 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--peer ", needed, "=HOST:PORT: the sharing service needs the ", needed));
-      }
-    }
-  }
-  if (Hosts(options, "caseplan")) {
-    for (const char* needed : {"registry", "directory", "sharing"}) {
-      if (!Hosts(options, needed) && options.peers.count(needed) == 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--peer ", needed, "=HOST:PORT: the caseplan service needs the ", needed));
+        return absl::InvalidArgumentError(absl::StrCat("--peer ", needed, "=HOST:PORT: the ",
+                                                       service, " service calls the ", needed));
       }
     }
   }
   if ((Hosts(options, "registry") || Hosts(options, "sharing") || Hosts(options, "caseplan")) &&
       p.service_tokens == nullptr) {
     return absl::InvalidArgumentError(
-        "--service_token_file: the registry follows the directory's events and needs a token "
-        "with scope samepage.service (or run with --dev)");
+        "--service_token_file: the registry, sharing and caseplan services call their peers on "
+        "nobody's behalf and need a token with scope samepage.service (or run with --dev)");
   }
   p.authenticator = std::make_unique<rpc::Authenticator>(p.verifier.get(), p.clock);
 
