@@ -103,8 +103,7 @@ absl::Status Registry::HandOver(const directory::v1::Person& departed, const std
           next.set_predecessor(old_name);
           next.set_interim(interim);
           *next.mutable_start_time() = ToProtoTime(end);
-          ASSIGN_OR_RETURN(v1::Assignment added,
-                           AddAssignment(view, batch, *c, {}, next, actor, cause));
+          ASSIGN_OR_RETURN(v1::Assignment added, AddAssignment(batch, *c, {}, next, actor, cause));
           current.push_back(added);
         }
         if (successor.empty() && c->state() == v1::Case::STATE_OPEN) {

@@ -636,12 +636,10 @@ void Registry::EndOne(Batch& batch, v1::Assignment& a, v1::Assignment::EndReason
   data_.AppendEvent(batch, event);
 }
 
-absl::StatusOr<v1::Assignment> Registry::AddAssignment(const ReadView& view, Batch& batch,
-                                                       v1::Case& c,
+absl::StatusOr<v1::Assignment> Registry::AddAssignment(Batch& batch, v1::Case& c,
                                                        const std::vector<v1::Assignment>& current,
                                                        v1::Assignment a, const std::string& actor,
                                                        const std::string& cause) {
-  (void)view;
   google::protobuf::Timestamp now = ToProtoTime(clock_->Now());
   if (!a.has_start_time()) *a.mutable_start_time() = now;
   // Stored as current until ended; Present() shows a future start as planned.
@@ -772,8 +770,7 @@ absl::StatusOr<v1::Assignment> Registry::CreateAssignment(const Caller& caller,
              caller.subject, "");
       *predecessor = handed;
     }
-    ASSIGN_OR_RETURN(created,
-                     AddAssignment(view, batch, cv.c, cv.assignments, a, caller.subject, ""));
+    ASSIGN_OR_RETURN(created, AddAssignment(batch, cv.c, cv.assignments, a, caller.subject, ""));
     return absl::OkStatus();
   }));
   return Present(created);

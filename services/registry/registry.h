@@ -103,8 +103,7 @@ class Registry {
 
   // Writes a new assignment and the case's vacancy bookkeeping; shared by
   // CreateAssignment and the departure handoff.
-  absl::StatusOr<v1::Assignment> AddAssignment(const storage::ReadView& view, storage::Batch& batch,
-                                               v1::Case& c,
+  absl::StatusOr<v1::Assignment> AddAssignment(storage::Batch& batch, v1::Case& c,
                                                const std::vector<v1::Assignment>& current,
                                                v1::Assignment a, const std::string& actor,
                                                const std::string& cause);
