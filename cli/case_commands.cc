@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "cli/calls.h"
 #include "cli/flag_values.h"
 #include "common/clock/time_util.h"
 #include "google/protobuf/generated_enum_reflection.h"
@@ -30,9 +31,6 @@ namespace reg = ::samepage::registry::v1;
 namespace dir = ::samepage::directory::v1;
 using RegistryStub = reg::CaseRegistry::Stub;
 using DirectoryStub = dir::Directory::Stub;
-
-// `--all` stops following page tokens after this many pages.
-constexpr int kMaxPages = 10000;
 
 // Case roles in the order a caseworker reads a team: the people running the
 // case, then treatment and support, the court side, then the family. Roles
@@ -56,63 +54,6 @@ constexpr const char* kRoleOrder[] = {
 };
 
 // --- calls ---
-
-// Calls one unary method of `Stub` (CaseRegistry or Directory) with the
-// invocation's token and deadline.
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Invocation& invocation,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const Request& request, Response* response) {
-  absl::StatusOr<Connection*> connection = invocation.connection();
-  if (!connection.ok()) return connection.status();
-  Stub stub((*connection)->channel());
-  std::unique_ptr<grpc::ClientContext> context = (*connection)->NewContext();
-  return (*connection)->Check((stub.*method)(context.get(), request, response));
-}
-
-// One page, or with `all` every page merged into the first response.
-template <typename Stub, typename Request, typename Response, typename Item>
-absl::StatusOr<Response> Pages(Invocation& invocation, Request request,
-                               grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                            Response*),
-                               google::protobuf::RepeatedPtrField<Item>* (Response::*items)(),
-                               bool all) {
-  Response merged;
-  for (int page = 0;; ++page) {
-    Response response;
-    if (absl::Status s = Call(invocation, method, request, &response); !s.ok()) return s;
-    if (page == 0) {
-      merged = response;
-    } else {
-      for (Item& item : *(response.*items)()) *(merged.*items)()->Add() = std::move(item);
-      merged.set_next_page_token(response.next_page_token());
-    }
-    if (!all || response.next_page_token().empty()) break;
-    if (page + 1 >= kMaxPages || response.next_page_token() == request.page_token()) {
-      return absl::InternalError("the server keeps returning pages; stopped following them");
-    }
-    request.set_page_token(response.next_page_token());
-  }
-  return merged;
-}
-
-// Applies --page-size and --page-token to a list request.
-template <typename Request>
-absl::Status SetPaging(const ParsedArgs& args, Request* request) {
-  if (args.Has("page-size")) {
-    absl::StatusOr<int64_t> size = ParseCount("page-size", args.Get("page-size"));
-    if (!size.ok()) return size.status();
-    if (*size > 1000000) return UsageError("--page-size: too large");
-    request->set_page_size(static_cast<int32_t>(*size));
-  }
-  request->set_page_token(args.Get("page-token"));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> Required(const ParsedArgs& args, absl::string_view flag) {
-  if (!args.Has(flag)) return UsageError(absl::StrCat("--", flag, " is required"));
-  return args.Get(flag);
-}
 
 // --- names ---
 
@@ -1004,13 +945,6 @@ absl::Status WhoIsWho(Invocation& invocation, const ParsedArgs& args) {
     }
   }
   return invocation.out().Print(roster, text);
-}
-
-std::vector<FlagSpec> PagingFlags(std::vector<FlagSpec> more) {
-  more.push_back({"page-size", "N"});
-  more.push_back({"page-token", "TOKEN"});
-  more.push_back({"all", ""});
-  return more;
 }
 
 }  // namespace

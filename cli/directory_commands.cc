@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "cli/calls.h"
 #include "cli/flag_values.h"
 #include "common/clock/time_util.h"
 #include "samepage/directory/v1/directory_service.grpc.pb.h"
@@ -21,26 +22,6 @@ using Stub = v1::Directory::Stub;
 
 // `events` without --follow stops once no event has come for this long.
 constexpr absl::Duration kEventsIdle = absl::Seconds(1);
-// `--all` stops following page tokens after this many pages: a safeguard
-// against a server that never ends a listing.
-constexpr int kMaxPages = 10000;
-
-// Calls one unary Directory method with the invocation's token and deadline.
-template <typename Request, typename Response>
-absl::Status Call(Invocation& invocation,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const Request& request, Response* response) {
-  absl::StatusOr<Connection*> connection = invocation.connection();
-  if (!connection.ok()) return connection.status();
-  std::unique_ptr<Stub> stub = v1::Directory::NewStub((*connection)->channel());
-  std::unique_ptr<grpc::ClientContext> context = (*connection)->NewContext();
-  return (*connection)->Check((stub.get()->*method)(context.get(), request, response));
-}
-
-absl::StatusOr<std::string> Required(const ParsedArgs& args, absl::string_view flag) {
-  if (!args.Has(flag)) return UsageError(absl::StrCat("--", flag, " is required"));
-  return args.Get(flag);
-}
 
 absl::Status AddContacts(const ParsedArgs& args,
                          google::protobuf::RepeatedPtrField<v1::ContactPoint>* points) {
@@ -49,19 +30,6 @@ absl::Status AddContacts(const ParsedArgs& args,
     if (!point.ok()) return point.status();
     *points->Add() = *std::move(point);
   }
-  return absl::OkStatus();
-}
-
-// Applies --page-size and --page-token to a list request.
-template <typename Request>
-absl::Status SetPaging(const ParsedArgs& args, Request* request) {
-  if (args.Has("page-size")) {
-    absl::StatusOr<int64_t> size = ParseCount("page-size", args.Get("page-size"));
-    if (!size.ok()) return size.status();
-    if (*size > 1000000) return UsageError("--page-size: too large");
-    request->set_page_size(static_cast<int32_t>(*size));
-  }
-  request->set_page_token(args.Get("page-token"));
   return absl::OkStatus();
 }
 
@@ -74,29 +42,13 @@ absl::Status ListPages(Invocation& invocation, const ParsedArgs& args, Request r
                        google::protobuf::RepeatedPtrField<Item>* (Response::*items)(),
                        std::string (*line)(const Item&), absl::string_view nothing) {
   if (absl::Status status = SetPaging(args, &request); !status.ok()) return status;
-  const bool all = args.Has("all");
-  Response merged;
-  for (int page = 0;; ++page) {
-    Response response;
-    if (absl::Status status = Call(invocation, method, request, &response); !status.ok()) {
-      return status;
-    }
-    for (Item& item : *(response.*items)()) *(merged.*items)()->Add() = std::move(item);
-    merged.set_next_page_token(response.next_page_token());
-    if (!all || response.next_page_token().empty()) break;
-    if (page + 1 >= kMaxPages || response.next_page_token() == request.page_token()) {
-      return absl::InternalError("the server keeps returning pages; stopped following them");
-    }
-    request.set_page_token(response.next_page_token());
-  }
+  absl::StatusOr<Response> merged = Pages(invocation, request, method, items, args.Has("all"));
+  if (!merged.ok()) return merged.status();
   std::string text;
-  for (const Item& item : *(merged.*items)()) absl::StrAppend(&text, line(item), "\n");
+  for (const Item& item : *((*merged).*items)()) absl::StrAppend(&text, line(item), "\n");
   if (text.empty()) text = absl::StrCat(nothing, "\n");
-  if (!merged.next_page_token().empty()) {
-    absl::StrAppend(&text, "(more: add --page-token ", merged.next_page_token(),
-                    ", or --all for everything)\n");
-  }
-  return invocation.out().Print(merged, text);
+  absl::StrAppend(&text, MoreNote(merged->next_page_token()));
+  return invocation.out().Print(*merged, text);
 }
 
 absl::Status PrintPerson(Invocation& invocation, const v1::Person& person) {
@@ -436,14 +388,6 @@ absl::Status Events(Invocation& invocation, const ParsedArgs& args) {
   if (!printed.ok()) return printed;
   if (idle_stop && status.error_code() == grpc::StatusCode::CANCELLED) return absl::OkStatus();
   return (*connection)->Check(status);
-}
-
-// Flags every paged list takes.
-std::vector<FlagSpec> PagingFlags(std::vector<FlagSpec> more) {
-  more.push_back({"page-size", "N"});
-  more.push_back({"page-token", "TOKEN"});
-  more.push_back({"all", ""});
-  return more;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "cli/calls.h"
 #include "cli/flag_values.h"
 #include "common/clock/time_util.h"
 #include "google/protobuf/descriptor.h"
@@ -36,78 +37,7 @@ namespace reg = ::samepage::registry::v1;
 namespace sh = ::samepage::sharing::v1;
 using PlansStub = cp::CasePlans::Stub;
 
-// `--all` stops following page tokens after this many pages.
-constexpr int kMaxPages = 10000;
-
 // --- calls ---
-
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Invocation& invocation,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const Request& request, Response* response) {
-  absl::StatusOr<Connection*> connection = invocation.connection();
-  if (!connection.ok()) return connection.status();
-  Stub stub((*connection)->channel());
-  std::unique_ptr<grpc::ClientContext> context = (*connection)->NewContext();
-  return (*connection)->Check((stub.*method)(context.get(), request, response));
-}
-
-// One page, or with `all` every page merged into the first response.
-template <typename Request, typename Response, typename Item>
-absl::StatusOr<Response> Pages(Invocation& invocation, Request request,
-                               grpc::Status (PlansStub::*method)(grpc::ClientContext*,
-                                                                 const Request&, Response*),
-                               google::protobuf::RepeatedPtrField<Item>* (Response::*items)(),
-                               bool all) {
-  Response merged;
-  for (int page = 0;; ++page) {
-    Response response;
-    if (absl::Status s = Call(invocation, method, request, &response); !s.ok()) return s;
-    if (page == 0) {
-      merged = response;
-    } else {
-      for (Item& item : *(response.*items)()) *(merged.*items)()->Add() = std::move(item);
-      merged.set_next_page_token(response.next_page_token());
-    }
-    if (!all || response.next_page_token().empty()) break;
-    if (page + 1 >= kMaxPages || response.next_page_token() == request.page_token()) {
-      return absl::InternalError("the server keeps returning pages; stopped following them");
-    }
-    request.set_page_token(response.next_page_token());
-  }
-  return merged;
-}
-
-template <typename Request>
-absl::Status SetPaging(const ParsedArgs& args, Request* request) {
-  if (args.Has("page-size")) {
-    absl::StatusOr<int64_t> size = ParseCount("page-size", args.Get("page-size"));
-    if (!size.ok()) return size.status();
-    if (*size > 1000000) return UsageError("--page-size: too large");
-    request->set_page_size(static_cast<int32_t>(*size));
-  }
-  request->set_page_token(args.Get("page-token"));
-  return absl::OkStatus();
-}
-
-std::vector<FlagSpec> PagingFlags(std::vector<FlagSpec> more) {
-  more.push_back({"page-size", "N"});
-  more.push_back({"page-token", "TOKEN"});
-  more.push_back({"all", ""});
-  return more;
-}
-
-std::string MoreNote(const std::string& next_page_token) {
-  if (next_page_token.empty()) return "";
-  return absl::StrCat("(more: add --page-token ", next_page_token, ", or --all for everything)\n");
-}
-
-absl::StatusOr<std::string> Required(const ParsedArgs& args, absl::string_view flag) {
-  if (!args.Has(flag) || args.Get(flag).empty()) {
-    return UsageError(absl::StrCat("--", flag, " is required"));
-  }
-  return args.Get(flag);
-}
 
 // A version number flag: a positive integer.
 absl::StatusOr<int32_t> VersionFlag(const ParsedArgs& args, absl::string_view flag) {
@@ -599,7 +529,7 @@ absl::Status PlanShow(Invocation& invocation, const ParsedArgs& args) {
 
 absl::Status PlanPublish(Invocation& invocation, const ParsedArgs& args) {
   const std::string plan = PlanName(args.positionals()[0]);
-  absl::StatusOr<std::string> path = Required(args, "file");
+  absl::StatusOr<std::string> path = RequiredNonEmpty(args, "file");
   if (!path.ok()) return path.status();
   absl::StatusOr<std::string> json = ReadTextFile("file", *path);
   if (!json.ok()) return json.status();
@@ -877,19 +807,19 @@ absl::Status NoteAdd(Invocation& invocation, const ParsedArgs& args) {
   request.set_parent(case_name);
   request.set_note_id(args.Get("id"));
   cp::Note* n = request.mutable_note();
-  absl::StatusOr<std::string> kind_text = Required(args, "kind");
+  absl::StatusOr<std::string> kind_text = RequiredNonEmpty(args, "kind");
   if (!kind_text.ok()) return kind_text.status();
   absl::StatusOr<cp::Note::Kind> kind =
       ParseWord<cp::Note::Kind>("kind", *kind_text, "KIND_", "a note kind", "_NOTE");
   if (!kind.ok()) return kind.status();
   n->set_kind(*kind);
-  absl::StatusOr<std::string> category = Required(args, "category");
+  absl::StatusOr<std::string> category = RequiredNonEmpty(args, "category");
   if (!category.ok()) return category.status();
   std::string cat = *category;
   absl::string_view c = cat;
   absl::ConsumePrefix(&c, "categories/");
   n->set_category(std::string(c));
-  absl::StatusOr<std::string> title = Required(args, "title");
+  absl::StatusOr<std::string> title = RequiredNonEmpty(args, "title");
   if (!title.ok()) return title.status();
   n->set_title(*title);
   absl::StatusOr<std::string> body = BodyFlag(args);
@@ -958,7 +888,7 @@ absl::Status NoteShow(Invocation& invocation, const ParsedArgs& args) {
 absl::Status NoteAmend(Invocation& invocation, const ParsedArgs& args) {
   absl::StatusOr<std::string> name = NoteName(args.positionals()[0]);
   if (!name.ok()) return name.status();
-  absl::StatusOr<std::string> reason = Required(args, "reason");
+  absl::StatusOr<std::string> reason = RequiredNonEmpty(args, "reason");
   if (!reason.ok()) return reason.status();
   absl::StatusOr<std::string> body = BodyFlag(args);
   if (!body.ok()) return body.status();

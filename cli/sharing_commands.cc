@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "cli/calls.h"
 #include "cli/flag_values.h"
 #include "common/clock/time_util.h"
 #include "google/protobuf/generated_enum_reflection.h"
@@ -37,78 +38,7 @@ using SharingStub = sh::Sharing::Stub;
 using RegistryStub = reg::CaseRegistry::Stub;
 using DirectoryStub = dir::Directory::Stub;
 
-// `--all` stops following page tokens after this many pages.
-constexpr int kMaxPages = 10000;
-
 // --- calls ---
-
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Invocation &invocation,
-                  grpc::Status (Stub::*method)(grpc::ClientContext *, const Request &, Response *),
-                  const Request &request, Response *response) {
-  absl::StatusOr<Connection *> connection = invocation.connection();
-  if (!connection.ok()) return connection.status();
-  Stub stub((*connection)->channel());
-  std::unique_ptr<grpc::ClientContext> context = (*connection)->NewContext();
-  return (*connection)->Check((stub.*method)(context.get(), request, response));
-}
-
-// One page, or with `all` every page merged into the first response.
-template <typename Stub, typename Request, typename Response, typename Item>
-absl::StatusOr<Response> Pages(Invocation &invocation, Request request,
-                               grpc::Status (Stub::*method)(grpc::ClientContext *, const Request &,
-                                                            Response *),
-                               google::protobuf::RepeatedPtrField<Item> *(Response::*items)(),
-                               bool all) {
-  Response merged;
-  for (int page = 0;; ++page) {
-    Response response;
-    if (absl::Status s = Call(invocation, method, request, &response); !s.ok()) return s;
-    if (page == 0) {
-      merged = response;
-    } else {
-      for (Item &item : *(response.*items)()) *(merged.*items)()->Add() = std::move(item);
-      merged.set_next_page_token(response.next_page_token());
-    }
-    if (!all || response.next_page_token().empty()) break;
-    if (page + 1 >= kMaxPages || response.next_page_token() == request.page_token()) {
-      return absl::InternalError("the server keeps returning pages; stopped following them");
-    }
-    request.set_page_token(response.next_page_token());
-  }
-  return merged;
-}
-
-template <typename Request>
-absl::Status SetPaging(const ParsedArgs &args, Request *request) {
-  if (args.Has("page-size")) {
-    absl::StatusOr<int64_t> size = ParseCount("page-size", args.Get("page-size"));
-    if (!size.ok()) return size.status();
-    if (*size > 1000000) return UsageError("--page-size: too large");
-    request->set_page_size(static_cast<int32_t>(*size));
-  }
-  request->set_page_token(args.Get("page-token"));
-  return absl::OkStatus();
-}
-
-std::vector<FlagSpec> PagingFlags(std::vector<FlagSpec> more) {
-  more.push_back({"page-size", "N"});
-  more.push_back({"page-token", "TOKEN"});
-  more.push_back({"all", ""});
-  return more;
-}
-
-std::string MoreNote(const std::string &next_page_token) {
-  if (next_page_token.empty()) return "";
-  return absl::StrCat("(more: add --page-token ", next_page_token, ", or --all for everything)\n");
-}
-
-absl::StatusOr<std::string> Required(const ParsedArgs &args, absl::string_view flag) {
-  if (!args.Has(flag) || args.Get(flag).empty()) {
-    return UsageError(absl::StrCat("--", flag, " is required"));
-  }
-  return args.Get(flag);
-}
 
 absl::StatusOr<std::vector<std::string>> RequiredAll(const ParsedArgs &args,
                                                      absl::string_view flag) {
@@ -588,16 +518,16 @@ absl::Status ConsentCreate(Invocation &invocation, const ParsedArgs &args) {
   sh::CreateConsentRequest request;
   request.set_consent_id(args.Get("id"));
   sh::ConsentDirective *c = request.mutable_consent();
-  absl::StatusOr<std::string> case_flag = Required(args, "case");
+  absl::StatusOr<std::string> case_flag = RequiredNonEmpty(args, "case");
   if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   c->set_case_(case_name);
-  absl::StatusOr<std::string> subject = Required(args, "subject");
+  absl::StatusOr<std::string> subject = RequiredNonEmpty(args, "subject");
   if (!subject.ok()) return subject.status();
   c->set_subject(SubjectName(case_name, *subject));
 
   sh::Consenter *consenter = c->mutable_consenter();
-  absl::StatusOr<std::string> authority_text = Required(args, "consenter-authority");
+  absl::StatusOr<std::string> authority_text = RequiredNonEmpty(args, "consenter-authority");
   if (!authority_text.ok()) return authority_text.status();
   absl::StatusOr<sh::Consenter::Authority> authority = ParseWord<sh::Consenter::Authority>(
       "consenter-authority", *authority_text, "AUTHORITY_", "a consenting authority");
@@ -614,7 +544,7 @@ absl::Status ConsentCreate(Invocation &invocation, const ParsedArgs &args) {
   consenter->set_subject(SubjectName(case_name, args.Get("consenter-subject")));
   consenter->set_person(PersonName(args.Get("consenter-person")));
   consenter->set_organization(OrganizationName(args.Get("consenter-org")));
-  absl::StatusOr<std::string> consenter_name = Required(args, "consenter-name");
+  absl::StatusOr<std::string> consenter_name = RequiredNonEmpty(args, "consenter-name");
   if (!consenter_name.ok()) return consenter_name.status();
   consenter->set_display_name(*consenter_name);
 
@@ -652,10 +582,10 @@ absl::Status ConsentCreate(Invocation &invocation, const ParsedArgs &args) {
   if (!args.Has("expires") && !args.Has("expires-on-case-close")) {
     return UsageError("give --expires RFC3339, --expires-on-case-close, or both");
   }
-  absl::StatusOr<std::string> signed_by = Required(args, "signed-by");
+  absl::StatusOr<std::string> signed_by = RequiredNonEmpty(args, "signed-by");
   if (!signed_by.ok()) return signed_by.status();
   c->mutable_signed_form()->set_signer_name(*signed_by);
-  absl::StatusOr<std::string> signed_at_text = Required(args, "signed-at");
+  absl::StatusOr<std::string> signed_at_text = RequiredNonEmpty(args, "signed-at");
   if (!signed_at_text.ok()) return signed_at_text.status();
   absl::StatusOr<absl::Time> signed_at = TimeFlag(args, "signed-at");
   if (!signed_at.ok()) return signed_at.status();
@@ -723,7 +653,7 @@ absl::Status ConsentShow(Invocation &invocation, const ParsedArgs &args) {
 absl::Status ConsentRevoke(Invocation &invocation, const ParsedArgs &args) {
   sh::RevokeConsentRequest request;
   request.set_name(ConsentName(args.positionals()[0]));
-  absl::StatusOr<std::string> by = Required(args, "by");
+  absl::StatusOr<std::string> by = RequiredNonEmpty(args, "by");
   if (!by.ok()) return by.status();
   request.set_revoked_by(*by);
   request.set_reason(args.Get("reason"));
@@ -742,19 +672,19 @@ absl::Status CourtOrderCreate(Invocation &invocation, const ParsedArgs &args) {
   sh::CreateCourtOrderRequest request;
   request.set_court_order_id(args.Get("id"));
   sh::CourtOrder *o = request.mutable_court_order();
-  absl::StatusOr<std::string> case_flag = Required(args, "case");
+  absl::StatusOr<std::string> case_flag = RequiredNonEmpty(args, "case");
   if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   o->set_case_(case_name);
   for (const std::string &s : args.GetAll("subject")) o->add_subjects(SubjectName(case_name, s));
-  absl::StatusOr<std::string> court = Required(args, "court");
+  absl::StatusOr<std::string> court = RequiredNonEmpty(args, "court");
   if (!court.ok()) return court.status();
   o->set_court(OrganizationName(*court));
-  absl::StatusOr<std::string> docket = Required(args, "docket");
+  absl::StatusOr<std::string> docket = RequiredNonEmpty(args, "docket");
   if (!docket.ok()) return docket.status();
   o->set_docket_number(*docket);
   o->set_judge(args.Get("judge"));
-  absl::StatusOr<std::string> ordered_text = Required(args, "ordered-at");
+  absl::StatusOr<std::string> ordered_text = RequiredNonEmpty(args, "ordered-at");
   if (!ordered_text.ok()) return ordered_text.status();
   absl::StatusOr<absl::Time> ordered = TimeFlag(args, "ordered-at");
   if (!ordered.ok()) return ordered.status();
@@ -793,7 +723,7 @@ absl::Status CourtOrderCreate(Invocation &invocation, const ParsedArgs &args) {
 
 absl::Status CourtOrderList(Invocation &invocation, const ParsedArgs &args) {
   sh::ListCourtOrdersRequest request;
-  absl::StatusOr<std::string> case_flag = Required(args, "case");
+  absl::StatusOr<std::string> case_flag = RequiredNonEmpty(args, "case");
   if (!case_flag.ok()) return case_flag.status();
   request.set_case_(CaseName(*case_flag));
   if (args.Has("state")) {
@@ -837,15 +767,15 @@ std::string OutcomeText(const sh::Consideration &c) {
 
 absl::Status Check(Invocation &invocation, const ParsedArgs &args) {
   sh::CheckAccessRequest request;
-  absl::StatusOr<std::string> case_flag = Required(args, "case");
+  absl::StatusOr<std::string> case_flag = RequiredNonEmpty(args, "case");
   if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   request.set_case_(case_name);
   request.set_subject(SubjectName(case_name, args.Get("subject")));
-  absl::StatusOr<std::string> category = Required(args, "category");
+  absl::StatusOr<std::string> category = RequiredNonEmpty(args, "category");
   if (!category.ok()) return category.status();
   request.set_category(CategoryId(*category));
-  absl::StatusOr<std::string> purpose_text = Required(args, "purpose");
+  absl::StatusOr<std::string> purpose_text = RequiredNonEmpty(args, "purpose");
   if (!purpose_text.ok()) return purpose_text.status();
   absl::StatusOr<sh::Purpose> purpose = ParsePurpose("purpose", *purpose_text);
   if (!purpose.ok()) return purpose.status();
@@ -1073,7 +1003,7 @@ absl::Status RequestCreate(Invocation &invocation, const ParsedArgs &args) {
   sh::CreateInformationRequestRequest request;
   request.set_information_request_id(args.Get("id"));
   sh::InformationRequest *r = request.mutable_information_request();
-  absl::StatusOr<std::string> case_flag = Required(args, "case");
+  absl::StatusOr<std::string> case_flag = RequiredNonEmpty(args, "case");
   if (!case_flag.ok()) return case_flag.status();
   const std::string case_name = CaseName(*case_flag);
   r->set_case_(case_name);
@@ -1083,11 +1013,11 @@ absl::Status RequestCreate(Invocation &invocation, const ParsedArgs &args) {
   }
   if (args.Has("to-person")) r->mutable_recipient()->set_person(PersonName(args.Get("to-person")));
   if (args.Has("to-role")) r->mutable_recipient()->set_case_role(CaseRoleId(args.Get("to-role")));
-  absl::StatusOr<std::string> summary = Required(args, "summary");
+  absl::StatusOr<std::string> summary = RequiredNonEmpty(args, "summary");
   if (!summary.ok()) return summary.status();
   r->set_summary(*summary);
   r->set_details(args.Get("details"));
-  absl::StatusOr<std::string> purpose_text = Required(args, "purpose");
+  absl::StatusOr<std::string> purpose_text = RequiredNonEmpty(args, "purpose");
   if (!purpose_text.ok()) return purpose_text.status();
   absl::StatusOr<sh::Purpose> purpose = ParsePurpose("purpose", *purpose_text);
   if (!purpose.ok()) return purpose.status();
@@ -1096,7 +1026,7 @@ absl::Status RequestCreate(Invocation &invocation, const ParsedArgs &args) {
   absl::StatusOr<std::vector<std::string>> categories = RequiredAll(args, "category");
   if (!categories.ok()) return categories.status();
   for (const std::string &cat : *categories) r->add_categories(CategoryId(cat));
-  absl::StatusOr<std::string> due_text = Required(args, "due");
+  absl::StatusOr<std::string> due_text = RequiredNonEmpty(args, "due");
   if (!due_text.ok()) return due_text.status();
   absl::StatusOr<absl::Time> due = ParseDue("due", *due_text, absl::Now());
   if (!due.ok()) return due.status();
@@ -1173,7 +1103,7 @@ absl::Status RequestAck(Invocation &invocation, const ParsedArgs &args) {
 absl::Status RequestFulfill(Invocation &invocation, const ParsedArgs &args) {
   sh::FulfillInformationRequestRequest request;
   request.set_name(RequestName(args.positionals()[0]));
-  absl::StatusOr<std::string> with = Required(args, "with");
+  absl::StatusOr<std::string> with = RequiredNonEmpty(args, "with");
   if (!with.ok()) return with.status();
   request.mutable_fulfillment()->set_resource(*with);
   request.mutable_fulfillment()->set_comment(args.Get("comment"));
@@ -1189,7 +1119,7 @@ absl::Status RequestFulfill(Invocation &invocation, const ParsedArgs &args) {
 absl::Status RequestDecline(Invocation &invocation, const ParsedArgs &args) {
   sh::DeclineInformationRequestRequest request;
   request.set_name(RequestName(args.positionals()[0]));
-  absl::StatusOr<std::string> reason = Required(args, "reason");
+  absl::StatusOr<std::string> reason = RequiredNonEmpty(args, "reason");
   if (!reason.ok()) return reason.status();
   request.set_reason(*reason);
   request.set_etag(args.Get("etag"));
