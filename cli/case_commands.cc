@@ -18,6 +18,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "cli/calls.h"
+#include "cli/enum_words.h"
 #include "cli/flag_values.h"
 #include "common/clock/time_util.h"
 #include "google/protobuf/generated_enum_reflection.h"
@@ -98,45 +99,6 @@ std::string SubjectName(absl::string_view case_name, absl::string_view v) {
 }
 
 // --- enum words ---
-
-// "TYPE_FOSTER_PARENT" with prefix "TYPE_" -> "foster-parent".
-std::string EnumWord(absl::string_view enum_name, absl::string_view prefix) {
-  absl::ConsumePrefix(&enum_name, prefix);
-  return absl::StrReplaceAll(absl::AsciiStrToLower(enum_name), {{"_", "-"}});
-}
-
-template <typename E>
-std::string Word(E value, absl::string_view prefix) {
-  const auto* v = google::protobuf::GetEnumDescriptor<E>()->FindValueByNumber(value);
-  return v == nullptr ? absl::StrCat(static_cast<int>(value)) : EnumWord(v->name(), prefix);
-}
-
-// Every value but the unspecified one, as words.
-template <typename E>
-std::string Words(absl::string_view prefix) {
-  const auto* d = google::protobuf::GetEnumDescriptor<E>();
-  std::vector<std::string> words;
-  for (int i = 0; i < d->value_count(); ++i) {
-    if (d->value(i)->number() != 0) words.push_back(EnumWord(d->value(i)->name(), prefix));
-  }
-  return absl::StrJoin(words, ", ");
-}
-
-// "foster-parent", "FOSTER_PARENT" or "TYPE_FOSTER_PARENT" -> the value; the
-// unspecified value is refused. `what` names the kind of value in errors.
-template <typename E>
-absl::StatusOr<E> ParseWord(absl::string_view flag, absl::string_view text,
-                            absl::string_view prefix, absl::string_view what) {
-  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text)),
-                                          {{"-", "_"}, {" ", "_"}});
-  if (!absl::StartsWith(upper, prefix)) upper = absl::StrCat(prefix, upper);
-  const auto* v = google::protobuf::GetEnumDescriptor<E>()->FindValueByName(upper);
-  if (v == nullptr || v->number() == 0) {
-    return UsageError(
-        absl::StrCat(flag, ": \"", text, "\" is not ", what, " (", Words<E>(prefix), ")"));
-  }
-  return static_cast<E>(v->number());
-}
 
 // "END_REASON_REASSIGNED" (as the directory reports it) -> "reassigned".
 std::string EndReasonWord(absl::string_view enum_name) {

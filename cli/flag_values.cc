@@ -11,18 +11,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/args.h"
+#include "cli/enum_words.h"
 
 namespace samepage::cli {
 namespace {
 
 namespace v1 = ::samepage::directory::v1;
-
-// "KIND_CHILD_WELFARE_AGENCY" with prefix "KIND_" -> "child-welfare-agency".
-std::string EnumWord(absl::string_view enum_name, absl::string_view prefix) {
-  absl::string_view rest = enum_name;
-  absl::ConsumePrefix(&rest, prefix);
-  return absl::StrReplaceAll(absl::AsciiStrToLower(rest), {{"_", "-"}});
-}
 
 // "child-welfare-agency" -> "KIND_CHILD_WELFARE_AGENCY"; the full enum name
 // is accepted too.

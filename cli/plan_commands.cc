@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "cli/calls.h"
+#include "cli/enum_words.h"
 #include "cli/flag_values.h"
 #include "common/clock/time_util.h"
 #include "google/protobuf/descriptor.h"
@@ -119,52 +120,11 @@ std::string LastSegment(absl::string_view name) {
 
 // --- enum words ---
 
-std::string EnumWord(absl::string_view enum_name, absl::string_view prefix,
-                     absl::string_view suffix = "") {
-  absl::ConsumePrefix(&enum_name, prefix);
-  if (!suffix.empty()) absl::ConsumeSuffix(&enum_name, suffix);
-  return absl::StrReplaceAll(absl::AsciiStrToLower(enum_name), {{"_", "-"}});
-}
-
-template <typename E>
-std::string Phrase(E value, absl::string_view prefix, absl::string_view suffix = "") {
-  const auto* v = google::protobuf::GetEnumDescriptor<E>()->FindValueByNumber(value);
-  if (v == nullptr) return absl::StrCat(static_cast<int>(value));
-  return absl::StrReplaceAll(EnumWord(v->name(), prefix, suffix), {{"-", " "}});
-}
-
-template <typename E>
-std::string Words(absl::string_view prefix, absl::string_view suffix = "") {
-  const auto* d = google::protobuf::GetEnumDescriptor<E>();
-  std::vector<std::string> words;
-  for (int i = 0; i < d->value_count(); ++i) {
-    if (d->value(i)->number() != 0) words.push_back(EnumWord(d->value(i)->name(), prefix, suffix));
-  }
-  return absl::StrJoin(words, "|");
-}
-
-template <typename E>
-absl::StatusOr<E> ParseWord(absl::string_view flag, absl::string_view text,
-                            absl::string_view prefix, absl::string_view what,
-                            absl::string_view suffix = "") {
-  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text)),
-                                          {{"-", "_"}, {" ", "_"}});
-  if (!absl::StartsWith(upper, prefix)) upper = absl::StrCat(prefix, upper);
-  const auto* d = google::protobuf::GetEnumDescriptor<E>();
-  const auto* v = d->FindValueByName(upper);
-  if (v == nullptr && !suffix.empty()) v = d->FindValueByName(absl::StrCat(upper, suffix));
-  if (v == nullptr || v->number() == 0) {
-    return UsageError(absl::StrCat("--", flag, ": \"", text, "\" is not ", what, " (",
-                                   Words<E>(prefix, suffix), ")"));
-  }
-  return static_cast<E>(v->number());
-}
-
 // "court-proceedings" -> "PURPOSE_COURT_PROCEEDINGS", as the notes API takes it.
 absl::StatusOr<std::string> PurposeFlag(const ParsedArgs& args) {
   if (!args.Has("purpose")) return std::string();
   absl::StatusOr<sh::Purpose> p =
-      ParseWord<sh::Purpose>("purpose", args.Get("purpose"), "PURPOSE_", "a purpose");
+      ParseWord<sh::Purpose>("--purpose", args.Get("purpose"), "PURPOSE_", "a purpose");
   if (!p.ok()) return p.status();
   return sh::Purpose_Name(*p);
 }
@@ -810,7 +770,7 @@ absl::Status NoteAdd(Invocation& invocation, const ParsedArgs& args) {
   absl::StatusOr<std::string> kind_text = RequiredNonEmpty(args, "kind");
   if (!kind_text.ok()) return kind_text.status();
   absl::StatusOr<cp::Note::Kind> kind =
-      ParseWord<cp::Note::Kind>("kind", *kind_text, "KIND_", "a note kind", "_NOTE");
+      ParseWord<cp::Note::Kind>("--kind", *kind_text, "KIND_", "a note kind", "_NOTE");
   if (!kind.ok()) return kind.status();
   n->set_kind(*kind);
   absl::StatusOr<std::string> category = RequiredNonEmpty(args, "category");
@@ -851,7 +811,7 @@ absl::Status NoteList(Invocation& invocation, const ParsedArgs& args) {
   request.set_purpose(*purpose);
   if (args.Has("kind")) {
     absl::StatusOr<cp::Note::Kind> kind =
-        ParseWord<cp::Note::Kind>("kind", args.Get("kind"), "KIND_", "a note kind", "_NOTE");
+        ParseWord<cp::Note::Kind>("--kind", args.Get("kind"), "KIND_", "a note kind", "_NOTE");
     if (!kind.ok()) return kind.status();
     request.set_kind(*kind);
   }

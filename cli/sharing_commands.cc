@@ -21,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "cli/calls.h"
+#include "cli/enum_words.h"
 #include "cli/flag_values.h"
 #include "common/clock/time_util.h"
 #include "google/protobuf/generated_enum_reflection.h"
@@ -90,49 +91,8 @@ std::string LastSegment(absl::string_view name) {
 
 // --- enum words ---
 
-std::string EnumWord(absl::string_view enum_name, absl::string_view prefix) {
-  absl::ConsumePrefix(&enum_name, prefix);
-  return absl::StrReplaceAll(absl::AsciiStrToLower(enum_name), {{"_", "-"}});
-}
-
-template <typename E>
-std::string Word(E value, absl::string_view prefix) {
-  const auto *v = google::protobuf::GetEnumDescriptor<E>()->FindValueByNumber(value);
-  return v == nullptr ? absl::StrCat(static_cast<int>(value)) : EnumWord(v->name(), prefix);
-}
-
-// The word with spaces, for sentences: "consent directive".
-template <typename E>
-std::string Phrase(E value, absl::string_view prefix) {
-  return absl::StrReplaceAll(Word(value, prefix), {{"-", " "}});
-}
-
-template <typename E>
-std::string Words(absl::string_view prefix) {
-  const auto *d = google::protobuf::GetEnumDescriptor<E>();
-  std::vector<std::string> words;
-  for (int i = 0; i < d->value_count(); ++i) {
-    if (d->value(i)->number() != 0) words.push_back(EnumWord(d->value(i)->name(), prefix));
-  }
-  return absl::StrJoin(words, ", ");
-}
-
-template <typename E>
-absl::StatusOr<E> ParseWord(absl::string_view flag, absl::string_view text,
-                            absl::string_view prefix, absl::string_view what) {
-  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text)),
-                                          {{"-", "_"}, {" ", "_"}});
-  if (!absl::StartsWith(upper, prefix)) upper = absl::StrCat(prefix, upper);
-  const auto *v = google::protobuf::GetEnumDescriptor<E>()->FindValueByName(upper);
-  if (v == nullptr || v->number() == 0) {
-    return UsageError(
-        absl::StrCat("--", flag, ": \"", text, "\" is not ", what, " (", Words<E>(prefix), ")"));
-  }
-  return static_cast<E>(v->number());
-}
-
 absl::StatusOr<sh::Purpose> ParsePurpose(absl::string_view flag, absl::string_view text) {
-  return ParseWord<sh::Purpose>(flag, text, "PURPOSE_", "a purpose");
+  return ParseWord<sh::Purpose>(absl::StrCat("--", flag), text, "PURPOSE_", "a purpose");
 }
 
 // --- values ---
@@ -530,7 +490,7 @@ absl::Status ConsentCreate(Invocation &invocation, const ParsedArgs &args) {
   absl::StatusOr<std::string> authority_text = RequiredNonEmpty(args, "consenter-authority");
   if (!authority_text.ok()) return authority_text.status();
   absl::StatusOr<sh::Consenter::Authority> authority = ParseWord<sh::Consenter::Authority>(
-      "consenter-authority", *authority_text, "AUTHORITY_", "a consenting authority");
+      "--consenter-authority", *authority_text, "AUTHORITY_", "a consenting authority");
   if (!authority.ok()) return authority.status();
   consenter->set_authority(*authority);
   const int who =
@@ -625,7 +585,7 @@ absl::Status ConsentList(Invocation &invocation, const ParsedArgs &args) {
   }
   if (args.Has("state")) {
     absl::StatusOr<sh::ConsentDirective::State> state = ParseWord<sh::ConsentDirective::State>(
-        "state", args.Get("state"), "STATE_", "a consent state");
+        "--state", args.Get("state"), "STATE_", "a consent state");
     if (!state.ok()) return state.status();
     request.set_state(*state);
   }
@@ -728,7 +688,7 @@ absl::Status CourtOrderList(Invocation &invocation, const ParsedArgs &args) {
   request.set_case_(CaseName(*case_flag));
   if (args.Has("state")) {
     absl::StatusOr<sh::CourtOrder::State> state = ParseWord<sh::CourtOrder::State>(
-        "state", args.Get("state"), "STATE_", "a court order state");
+        "--state", args.Get("state"), "STATE_", "a court order state");
     if (!state.ok()) return state.status();
     request.set_state(*state);
   }
@@ -1059,7 +1019,7 @@ absl::Status RequestList(Invocation &invocation, const ParsedArgs &args) {
   request.set_person(PersonName(args.Get("person")));
   for (const std::string &text : args.GetAll("state")) {
     absl::StatusOr<sh::InformationRequest::State> state =
-        ParseWord<sh::InformationRequest::State>("state", text, "STATE_", "a request state");
+        ParseWord<sh::InformationRequest::State>("--state", text, "STATE_", "a request state");
     if (!state.ok()) return state.status();
     request.add_states(*state);
   }
