@@ -1033,8 +1033,10 @@ void AddPlanCommands(CommandTable* table) {
       .run = PlanOverdue,
   });
 
-  const std::string kinds = Words<cp::Note::Kind>("KIND_", "_NOTE");
-  const std::string purposes = Words<sh::Purpose>("PURPOSE_");
+  // A synopsis shows alternatives as a|b|c.
+  const std::string kinds =
+      absl::StrReplaceAll(Words<cp::Note::Kind>("KIND_", "_NOTE"), {{", ", "|"}});
+  const std::string purposes = absl::StrReplaceAll(Words<sh::Purpose>("PURPOSE_"), {{", ", "|"}});
   table->push_back(Command{
       .words = {"note", "add"},
       .synopsis = absl::StrCat("CASE --kind ", kinds,
