@@ -4,6 +4,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "common/storage/keys.h"
 #include "rocksdb/options.h"
@@ -98,6 +100,82 @@ class Store::RocksReadView final : public ReadView {
   const rocksdb::Snapshot* snapshot_;  // null: latest
 };
 
+// Reads inside a transaction: RocksDB's latest state with the batches of
+// queued and in-flight commits laid over it. Used only while `fn` runs, with
+// the writer mutex held, so `pending_` does not change underneath.
+class Store::PendingReadView final : public ReadView {
+ public:
+  explicit PendingReadView(const Store* store) : store_(store) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf, absl::string_view key) const
+      override ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    auto cf_it = store_->pending_.find(cf);
+    if (cf_it != store_->pending_.end()) {
+      auto it = cf_it->second.find(key);
+      if (it != cf_it->second.end()) return it->second.value;
+    }
+    return store_->latest_->Get(cf, key);
+  }
+
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix, absl::string_view start_after,
+                    const std::function<bool(absl::string_view, absl::string_view)>& fn) const
+      override ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    auto cf_it = store_->pending_.find(cf);
+    if (cf_it == store_->pending_.end() || cf_it->second.empty()) {
+      return store_->latest_->Scan(cf, prefix, start_after, fn);
+    }
+    // The pending entries in range, merged in key order with RocksDB's: a
+    // pending value replaces the stored one, a pending delete hides it.
+    const auto& pending = cf_it->second;
+    bool from_prefix = start_after.empty() || start_after < prefix;
+    auto it = from_prefix ? pending.lower_bound(prefix) : pending.upper_bound(start_after);
+    std::vector<std::pair<absl::string_view, const PendingValue*>> overlay;
+    for (; it != pending.end() && absl::string_view(it->first).substr(0, prefix.size()) == prefix;
+         ++it) {
+      overlay.emplace_back(it->first, &it->second);
+    }
+    if (overlay.empty()) return store_->latest_->Scan(cf, prefix, start_after, fn);
+    size_t next = 0;
+    bool stopped = false;
+    // Emits pending entries sorting before `bound` (all when null).
+    auto emit_before = [&](const absl::string_view* bound) {
+      while (!stopped && next < overlay.size() &&
+             (bound == nullptr || overlay[next].first < *bound)) {
+        const auto& [key, entry] = overlay[next++];
+        if (entry->value.has_value() && !fn(key, *entry->value)) stopped = true;
+      }
+      return !stopped;
+    };
+    absl::Status s = store_->latest_->Scan(
+        cf, prefix, start_after, [&](absl::string_view key, absl::string_view value) {
+          if (!emit_before(&key)) return false;
+          if (next < overlay.size() && overlay[next].first == key) {
+            const PendingValue* entry = overlay[next++].second;
+            if (!entry->value.has_value()) return true;
+            stopped = !fn(key, *entry->value);
+            return !stopped;
+          }
+          stopped = !fn(key, value);
+          return !stopped;
+        });
+    RETURN_IF_ERROR(s);
+    emit_before(nullptr);
+    return absl::OkStatus();
+  }
+
+ private:
+  const Store* store_;
+};
+
+// One transaction's batch on its way to disk.
+struct Store::PendingCommit {
+  explicit PendingCommit(Batch b) : batch(std::move(b)) {}
+  Batch batch;
+  uint64_t seq = 0;
+  bool done = false;  // guarded by the store's write_mu_
+  absl::Status status;
+};
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("store path: must not be empty");
   rocksdb::Options db_options;
@@ -106,6 +184,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // Small, bounded memory per database: several run in one process.
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
+  if (options.env != nullptr) db_options.env = options.env;
 
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEventsCf, kMetaCf};
   for (const std::string& cf : options.column_families) {
@@ -135,6 +214,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   auto store = std::unique_ptr<Store>(new Store());
   store->db_.reset(raw);
   store->sync_ = options.sync;
+  store->path_ = options.path;
   for (size_t i = 0; i < names.size(); ++i) store->handles_[names[i]] = handles[i];
   store->latest_ = std::make_unique<RocksReadView>(store.get(), nullptr);
 
@@ -169,6 +249,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     absl::MutexLock lock(&store->revision_mu_);
     store->latest_revision_ = revision;
   }
+  {
+    absl::MutexLock lock(&store->write_mu_);
+    store->next_revision_ = store->LatestRevision() + 1;
+  }
   RETURN_IF_ERROR(FromRocks(it->status(), "read event log"));
   return store;
 }
@@ -194,37 +278,127 @@ std::unique_ptr<ReadView> Store::Snapshot() const {
 
 absl::Status Store::Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn) {
   std::vector<std::function<void()>> to_notify;
-  {
-    absl::MutexLock write_lock(&write_mu_);
-    Batch batch(LatestRevision() + 1);
-    RETURN_IF_ERROR(fn(reader(), batch));
-    if (batch.ops_.empty() && batch.events_.empty()) return absl::OkStatus();
+  absl::Status result = TransactLocked(fn, to_notify);
+  // Outside the locks: a waiter may read events or start a write.
+  for (auto& waiter : to_notify) waiter();
+  return result;
+}
 
-    rocksdb::WriteBatch wb;
-    for (const Batch::Op& op : batch.ops_) {
-      ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, Handle(op.cf));
+absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
+                                   std::vector<std::function<void()>>& to_notify) {
+  absl::MutexLock write_lock(&write_mu_);
+  Batch batch(next_revision_);
+  PendingReadView view(this);
+  RETURN_IF_ERROR(fn(view, batch));
+  if (batch.ops_.empty() && batch.events_.empty()) {
+    // Nothing to write, but `fn` may have read batches that are not durable
+    // yet: answer only once they are.
+    std::shared_ptr<PendingCommit> newest = newest_commit_;
+    if (newest == nullptr) return absl::OkStatus();
+    while (!newest->done) commit_done_.Wait(&write_mu_);
+    return newest->status;
+  }
+  for (const Batch::Op& op : batch.ops_) RETURN_IF_ERROR(Handle(op.cf).status());
+
+  auto mine = std::make_shared<PendingCommit>(std::move(batch));
+  mine->seq = next_seq_++;
+  for (const Batch::Op& op : mine->batch.ops_) {
+    PendingValue& entry = pending_[op.cf][op.key];
+    entry.value = op.value;
+    entry.seq = mine->seq;
+  }
+  next_revision_ = mine->batch.next_revision();
+  queue_.push_back(mine);
+  newest_commit_ = mine;
+
+  // Wait while another thread's group is being written; then either ours was
+  // in a group that finished, or we lead the next one.
+  while (!mine->done && leader_active_) commit_done_.Wait(&write_mu_);
+  if (mine->done) return mine->status;
+
+  leader_active_ = true;
+  std::vector<std::shared_ptr<PendingCommit>> group;
+  group.swap(queue_);
+  bool resume = needs_resume_;
+  absl::Status status;
+  {
+    // Others run their `fn` and queue up meanwhile.
+    write_mu_.Unlock();
+    status = WriteGroup(group, resume);
+    write_mu_.Lock();
+  }
+
+  if (status.ok()) {
+    needs_resume_ = false;
+    // Forget pending values that are now in RocksDB, unless a later queued
+    // transaction wrote the key again.
+    uint64_t last_seq = group.back()->seq;
+    for (auto cf_it = pending_.begin(); cf_it != pending_.end(); ++cf_it) {
+      for (auto it = cf_it->second.begin(); it != cf_it->second.end();) {
+        it = it->second.seq <= last_seq ? cf_it->second.erase(it) : std::next(it);
+      }
+    }
+    int64_t newest_revision = 0;
+    for (const auto& member : group) {
+      if (!member->batch.events_.empty()) newest_revision = member->batch.events_.back().first;
+      member->done = true;
+    }
+    if (newest_revision != 0) {
+      absl::MutexLock lock(&revision_mu_);
+      latest_revision_ = newest_revision;
+      for (auto& [id, waiter] : waiters_) to_notify.push_back(std::move(waiter));
+      waiters_.clear();
+    }
+  } else {
+    // Everything queued since may have read what just failed: fail it too,
+    // and start again from what is on disk.
+    for (const auto& member : group) {
+      member->done = true;
+      member->status = status;
+    }
+    for (const auto& member : queue_) {
+      member->done = true;
+      member->status = status;
+    }
+    queue_.clear();
+    pending_.clear();
+    next_revision_ = LatestRevision() + 1;
+    needs_resume_ = true;
+  }
+  leader_active_ = false;
+  commit_done_.SignalAll();
+  return mine->status;
+}
+
+absl::Status Store::WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group,
+                               bool resume) {
+  if (resume) {
+    // A failed write (a full disk, say) can leave RocksDB refusing writes
+    // until told to try again; if the cause is gone this clears it.
+    // Busy: RocksDB is recovering by itself; give it a moment.
+    rocksdb::Status resumed = db_->Resume();
+    for (int i = 0; i < 200 && resumed.IsBusy(); ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+      resumed = db_->Resume();
+    }
+    RETURN_IF_ERROR(FromRocks(resumed, absl::StrCat("resume writes to ", path_)));
+  }
+  rocksdb::WriteBatch wb;
+  for (const auto& member : group) {
+    for (const Batch::Op& op : member->batch.ops_) {
+      rocksdb::ColumnFamilyHandle* handle = handles_.at(op.cf);
       rocksdb::Status s =
           op.value.has_value() ? wb.Put(handle, op.key, *op.value) : wb.Delete(handle, op.key);
       RETURN_IF_ERROR(FromRocks(s, "build write batch"));
     }
-    for (const auto& [revision, payload] : batch.events_) {
+    for (const auto& [revision, payload] : member->batch.events_) {
       RETURN_IF_ERROR(
-          FromRocks(wb.Put(handles_[kEventsCf], EventKey(revision), payload), "build write batch"));
-    }
-    rocksdb::WriteOptions write_options;
-    write_options.sync = sync_;
-    RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &wb), "write"));
-
-    if (!batch.events_.empty()) {
-      absl::MutexLock lock(&revision_mu_);
-      latest_revision_ = batch.events_.back().first;
-      for (auto& [id, waiter] : waiters_) to_notify.push_back(std::move(waiter));
-      waiters_.clear();
+          FromRocks(wb.Put(handles_.at(kEventsCf), EventKey(revision), payload), "build write batch"));
     }
   }
-  // Outside the locks: a waiter may read events or start a write.
-  for (auto& waiter : to_notify) waiter();
-  return absl::OkStatus();
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync_;
+  return FromRocks(db_->Write(write_options, &wb), absl::StrCat("write ", path_));
 }
 
 int64_t Store::LatestRevision() const {

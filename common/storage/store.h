@@ -31,6 +31,9 @@ struct StoreOptions {
   // Sync the write-ahead log before a commit returns. Only tests of
   // non-durability paths may turn this off.
   bool sync = true;
+  // The environment RocksDB reaches the disk through; null for the default.
+  // Tests pass one that fails or stalls writes. Must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 // A point-in-time view for reads that must agree with each other.
@@ -87,9 +90,18 @@ class Store {
   std::unique_ptr<ReadView> Snapshot() const;
 
   // Runs `fn` with exclusive access to writing: what it reads is the latest
-  // committed state and nobody commits in between. When `fn` returns OK, its
-  // batch is committed atomically with the write-ahead log synced; when it
-  // returns an error, nothing is written and the error is returned.
+  // state including every earlier transaction's batch, and nobody else runs
+  // `fn` in between. When `fn` returns OK, its batch is committed atomically
+  // with the write-ahead log synced before this returns; when it returns an
+  // error, nothing is written and the error is returned.
+  //
+  // Group commit: `fn` runs serially, but the synced write is shared. Batches
+  // of transactions that finish `fn` while a synced write is in flight queue
+  // up and are committed together, in order, in the next single synced
+  // RocksDB write. If that write fails, every transaction in it and every one
+  // queued after it (each may have read what failed) returns the error.
+  // A transaction that writes nothing still waits for the earlier batches it
+  // may have read.
   absl::Status Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn);
 
   // The revision of the newest committed event; 0 when there is none.
@@ -122,13 +134,41 @@ class Store {
   Store() = default;
   absl::StatusOr<rocksdb::ColumnFamilyHandle*> Handle(absl::string_view cf) const;
 
+  class PendingReadView;
+  struct PendingCommit;
+  // A transaction's written value (nullopt: deleted) not yet in RocksDB, and
+  // the commit sequence of the transaction that wrote it last.
+  struct PendingValue {
+    std::optional<std::string> value;
+    uint64_t seq = 0;
+  };
+  // Runs `fn`, queues its batch and waits for it to be committed (leading
+  // the group write when no other thread is); collects event waiters to call.
+  absl::Status TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
+                              std::vector<std::function<void()>>& to_notify);
+  // Writes `group` in one synced RocksDB write; first asks RocksDB to resume
+  // writing when the previous write failed.
+  absl::Status WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group, bool resume);
+
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
   std::unique_ptr<ReadView> latest_;
   bool sync_ = true;
+  std::string path_;
   std::atomic<bool> closing_{false};
 
   absl::Mutex write_mu_;
+  // Group commit state. `pending_` holds what queued and in-flight batches
+  // wrote, per column family, so that later transactions read it.
+  std::map<std::string, std::map<std::string, PendingValue, std::less<>>, std::less<>> pending_
+      ABSL_GUARDED_BY(write_mu_);
+  std::vector<std::shared_ptr<PendingCommit>> queue_ ABSL_GUARDED_BY(write_mu_);
+  std::shared_ptr<PendingCommit> newest_commit_ ABSL_GUARDED_BY(write_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(write_mu_) = false;
+  bool needs_resume_ ABSL_GUARDED_BY(write_mu_) = false;
+  uint64_t next_seq_ ABSL_GUARDED_BY(write_mu_) = 1;
+  int64_t next_revision_ ABSL_GUARDED_BY(write_mu_) = 1;
+  absl::CondVar commit_done_;
   mutable absl::Mutex revision_mu_;
   int64_t latest_revision_ ABSL_GUARDED_BY(revision_mu_) = 0;
   WaiterId next_waiter_id_ ABSL_GUARDED_BY(revision_mu_) = 1;
