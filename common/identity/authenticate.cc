@@ -11,7 +11,7 @@ namespace samepage::identity {
 
 absl::StatusOr<Caller> AuthenticateMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& client_metadata,
-    const TokenVerifier& verifier, absl::Time now) {
+    const Verifier& verifier, absl::Time now) {
   // gRPC lower-cases metadata keys on the wire, so one spelling suffices.
   auto [begin, end] = client_metadata.equal_range("authorization");
   if (begin == end) {

@@ -7,7 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/identity/caller.h"
-#include "common/identity/token_verifier.h"
+#include "common/identity/verifier.h"
 
 namespace samepage::identity {
 
@@ -18,6 +18,6 @@ namespace samepage::identity {
 // verify.
 absl::StatusOr<Caller> AuthenticateMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& client_metadata,
-    const TokenVerifier& verifier, absl::Time now);
+    const Verifier& verifier, absl::Time now);
 
 }  // namespace samepage::identity

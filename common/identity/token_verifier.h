@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/identity/caller.h"
+#include "common/identity/verifier.h"
 
 namespace samepage::identity {
 
@@ -32,7 +33,7 @@ struct VerifierOptions {
 // Only RS256 and ES256 are accepted, and each key only for the one algorithm
 // that matches its type. Immutable after Create, so concurrent Verify calls
 // are safe.
-class TokenVerifier {
+class TokenVerifier final : public Verifier {
  public:
   // INVALID_ARGUMENT, naming the key, when a key is unusable; also when the
   // options lack an issuer or audience, there are no keys, or two keys share
@@ -50,7 +51,7 @@ class TokenVerifier {
   // (nbf or iat later than now, beyond the clock skew), or lacks "sub" or
   // "exp". With a "kid" header only that key is tried; without one, every key
   // of the token's algorithm is.
-  absl::StatusOr<Caller> Verify(absl::string_view token, absl::Time now) const;
+  absl::StatusOr<Caller> Verify(absl::string_view token, absl::Time now) const override;
 
   // Reads PEM public keys (or certificates); each key's id is its file name
   // without the extension ("keys/idp-2024.pem" has id "idp-2024"). The keys
