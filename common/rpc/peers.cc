@@ -18,10 +18,18 @@ absl::StatusOr<std::string> DevTokenSource::Token() {
   return token_;
 }
 
-void PeerChannels::SetAddress(const std::string& service, const std::string& address) {
+void PeerChannels::SetAddress(const std::string& service, const std::string& address,
+                              const std::string& tls_name) {
   absl::MutexLock lock(&mu_);
   addresses_[service] = address;
+  tls_names_[service] = tls_name;
   channels_.erase(service);
+}
+
+void PeerChannels::UseCredentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  absl::MutexLock lock(&mu_);
+  credentials_ = std::move(credentials);
+  channels_.clear();
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> PeerChannels::Channel(const std::string& service) {
@@ -33,7 +41,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> PeerChannels::Channel(const std::
     return absl::UnavailableError(absl::StrCat("no address configured for the ", service,
                                                " service (--peer ", service, "=host:port)"));
   }
-  auto channel = grpc::CreateChannel(address->second, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  const std::string& tls_name = tls_names_[service];
+  if (credentials_ != nullptr && !tls_name.empty()) args.SetSslTargetNameOverride(tls_name);
+  auto channel = grpc::CreateCustomChannel(
+      address->second,
+      credentials_ != nullptr ? credentials_ : grpc::InsecureChannelCredentials(), args);
   channels_[service] = channel;
   return channel;
 }

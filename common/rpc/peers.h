@@ -56,13 +56,21 @@ class DevTokenSource final : public TokenSource {
 // process (its address is our own) or elsewhere.
 class PeerChannels {
  public:
-  void SetAddress(const std::string& service, const std::string& address);
+  // `tls_name`, when set, is the name the peer's certificate must carry
+  // instead of the address's host (a service hosted here is reached on
+  // 127.0.0.1 but presents this server's certificate).
+  void SetAddress(const std::string& service, const std::string& address,
+                  const std::string& tls_name = "");
+  // TLS for every channel made from now on; plaintext until called.
+  void UseCredentials(std::shared_ptr<grpc::ChannelCredentials> credentials);
   // UNAVAILABLE naming the service when no address is configured.
   absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(const std::string& service);
 
  private:
   absl::Mutex mu_;
   std::map<std::string, std::string> addresses_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> tls_names_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<grpc::ChannelCredentials> credentials_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_ ABSL_GUARDED_BY(mu_);
 };
 
