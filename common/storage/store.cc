@@ -16,8 +16,7 @@ namespace samepage::storage {
 namespace {
 
 constexpr char kEventsCf[] = "events";
-constexpr char kMetaCf[] = "meta";
-constexpr char kFormatVersionKey[] = "format_version";
+constexpr const char* kMetaCf = kMetaColumnFamily;
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -218,25 +217,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   for (size_t i = 0; i < names.size(); ++i) store->handles_[names[i]] = handles[i];
   store->latest_ = std::make_unique<RocksReadView>(store.get(), nullptr);
 
-  // Stored data carries its format version: new databases get ours, older
-  // ones would be upgraded here, newer ones are refused.
-  ASSIGN_OR_RETURN(std::optional<std::string> version,
-                   store->reader().Get(kMetaCf, kFormatVersionKey));
-  if (!version.has_value()) {
-    rocksdb::WriteOptions write_options;
-    write_options.sync = true;
-    RETURN_IF_ERROR(FromRocks(store->db_->Put(write_options, store->handles_[kMetaCf],
-                                              kFormatVersionKey, std::to_string(kFormatVersion)),
-                              "write format version"));
-  } else {
-    int stored = 0;
-    if (!absl::SimpleAtoi(*version, &stored) || stored > kFormatVersion || stored < 1) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          options.path, ": data format version ", *version, " is not supported by this build (",
-          kFormatVersion, "); use a newer SamePage server"));
-    }
-  }
-
   // The latest revision is the last key of the event log.
   rocksdb::ReadOptions read_options;
   std::unique_ptr<rocksdb::Iterator> it(
@@ -254,6 +234,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     store->next_revision_ = store->LatestRevision() + 1;
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "read event log"));
+  it.reset();
+
+  // Stored data carries its format version: new databases get ours, older
+  // ones are upgraded in one synced batch, newer ones are refused.
+  RETURN_IF_ERROR(ApplyFormatVersion(*store, options.path, options.format_version,
+                                     options.upgrades, options.log));
   return store;
 }
 

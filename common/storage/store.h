@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/storage/format_upgrade.h"
 #include "rocksdb/db.h"
 
 namespace samepage::storage {
@@ -31,6 +32,12 @@ struct StoreOptions {
   // Sync the write-ahead log before a commit returns. Only tests of
   // non-durability paths may turn this off.
   bool sync = true;
+  // The data format this build writes, and the steps that bring older data
+  // up to it at open (see format_upgrade.h); tests substitute their own.
+  int format_version = kFormatVersion;
+  std::vector<FormatUpgrade> upgrades = RegisteredFormatUpgrades();
+  // Hears what was upgraded at open; null: nobody.
+  std::function<void(const std::string&)> log;
   // The environment RocksDB reaches the disk through; null for the default.
   // Tests pass one that fails or stalls writes. Must outlive the store.
   rocksdb::Env* env = nullptr;
