@@ -31,6 +31,9 @@ ABSL_FLAG(std::string, service_token_file, "",
           "file holding the token (scope samepage.service) this server presents to its peers");
 ABSL_FLAG(std::string, jwt_keys, "",
           "comma-separated PEM public key files of the identity provider (key id = file name)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of the Prometheus metrics page, GET /metrics (port 0: any free port); it has "
+          "no authentication, so use an address only monitoring reaches. Empty: no metrics page");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Hosts SamePage's gRPC services.\n  samepaged --dev");
@@ -56,6 +59,8 @@ int main(int argc, char** argv) {
   options.issuer = absl::GetFlag(FLAGS_jwt_issuer);
   options.audience = absl::GetFlag(FLAGS_jwt_audience);
   options.key_files = absl::StrSplit(absl::GetFlag(FLAGS_jwt_keys), ',', absl::SkipEmpty());
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.log = stderr;  // structured logs, one JSON object per line
 
   for (absl::string_view peer : absl::StrSplit(absl::GetFlag(FLAGS_peer), ',', absl::SkipEmpty())) {
     std::pair<std::string, std::string> kv = absl::StrSplit(peer, absl::MaxSplits('=', 1));
@@ -91,6 +96,13 @@ int main(int argc, char** argv) {
         "  try:  build/samepage --server %s:%d --data_dir %s org list\n"
         "        (the CLI mints a development token from the key in the data folder)\n",
         host_part.c_str(), (*host)->port(), options.data_dir.c_str());
+  }
+  if ((*host)->metrics_port() != 0) {
+    std::printf("samepaged: metrics at http://%s:%d/metrics\n",
+                options.metrics_listen_address
+                    .substr(0, options.metrics_listen_address.rfind(':'))
+                    .c_str(),
+                (*host)->metrics_port());
   }
   std::fflush(stdout);
 

@@ -11,6 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/events/event_consumer.h"
+#include "common/observe/call_recorder.h"
+#include "common/observe/json_log.h"
+#include "common/observe/metrics_server.h"
+#include "common/observe/rpc_metrics.h"
 #include "common/rpc/peers.h"
 #include "common/rpc/unary.h"
 #include "common/status/grpc_status.h"
@@ -45,6 +49,10 @@ namespace samepage::server {
 struct ServerHost::Parts {
   SystemClock system_clock;
   const Clock* clock = nullptr;
+  // Outlive every service that reports calls to them.
+  std::unique_ptr<observe::JsonLog> log;
+  observe::RpcMetrics rpc_metrics;
+  std::unique_ptr<observe::CallRecorder> calls;
   std::unique_ptr<identity::TokenVerifier> verifier;
   std::unique_ptr<rpc::Authenticator> authenticator;
 
@@ -79,6 +87,9 @@ struct ServerHost::Parts {
   // Services of later releases: the generated base classes answer
   // UNIMPLEMENTED for every method, and reflection still lists them.
   std::vector<std::unique_ptr<grpc::Service>> services;
+
+  // Reads the stores and consumers above, so it stops before them.
+  std::unique_ptr<observe::MetricsServer> metrics;
 };
 
 namespace {
@@ -187,6 +198,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   auto host = std::unique_ptr<ServerHost>(new ServerHost());
   Parts& p = *host->parts_;
   p.clock = options.clock != nullptr ? options.clock : &p.system_clock;
+  if (options.log != nullptr) p.log = std::make_unique<observe::JsonLog>(options.log, p.clock);
+  p.calls = std::make_unique<observe::CallRecorder>(&p.rpc_metrics, p.log.get());
   if (options.dev_mode) {
     if (!IsLoopbackAddress(options.listen_address)) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -229,7 +242,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
         "--service_token_file: the registry, sharing and caseplan services call their peers on "
         "nobody's behalf and need a token with scope samepage.service (or run with --dev)");
   }
-  p.authenticator = std::make_unique<rpc::Authenticator>(p.verifier.get(), p.clock);
+  p.authenticator = std::make_unique<rpc::Authenticator>(p.verifier.get(), p.clock, p.calls.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -358,7 +371,48 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (health != nullptr) {
     for (const std::string& name : serving) health->SetServingStatus(name, true);
   }
+  if (!options.metrics_listen_address.empty()) {
+    ServerHost* h = host.get();
+    ASSIGN_OR_RETURN(p.metrics, observe::MetricsServer::Start(options.metrics_listen_address,
+                                                              [h] { return h->MetricsPage(); }));
+    host->metrics_port_ = p.metrics->port();
+  }
+  if (p.log != nullptr) {
+    p.log->Write("info", "serving",
+                 {{"port", host->port_},
+                  {"services", options.services},
+                  {"data_dir", options.data_dir},
+                  {"dev_mode", options.dev_mode},
+                  {"metrics_port", host->metrics_port_}});
+  }
   return host;
+}
+
+std::vector<observe::ConsumerProgress> ServerHost::Consumers() const {
+  std::vector<observe::ConsumerProgress> out;
+  auto add = [&out](const auto* consumer) {
+    if (consumer != nullptr) out.push_back({consumer->name(), consumer->cursor(), consumer->seen()});
+  };
+  // Every EventConsumer in Parts belongs here.
+  add(parts_->directory_events.get());
+  add(parts_->sharing_handoffs.get());
+  add(parts_->caseplan_handoffs.get());
+  return out;
+}
+
+std::string ServerHost::MetricsPage() const {
+  observe::PrometheusText page;
+  parts_->rpc_metrics.AppendTo(page);
+  std::vector<std::pair<std::string, storage::Store*>> stores;
+  for (auto [service, store] : {std::pair{"directory", parts_->directory_store.get()},
+                                {"registry", parts_->registry_store.get()},
+                                {"caseplan", parts_->caseplan_store.get()},
+                                {"sharing", parts_->sharing_store.get()}}) {
+    if (store != nullptr) stores.emplace_back(service, store);
+  }
+  observe::AppendStoreMetrics(stores, page);
+  observe::AppendConsumerMetrics(Consumers(), page);
+  return page.text();
 }
 
 int64_t ServerHost::DirectoryEventsHandled() const {
@@ -366,6 +420,10 @@ int64_t ServerHost::DirectoryEventsHandled() const {
 }
 
 void ServerHost::Shutdown(absl::Duration grace) {
+  parts_->metrics.reset();
+  if (parts_->log != nullptr && !shut_down_ && server_ != nullptr) {
+    parts_->log->Write("info", "shutting down", {{"port", port_}});
+  }
   parts_->ticker.reset();
   for (auto* consumer : {parts_->sharing_handoffs.get(), parts_->caseplan_handoffs.get()}) {
     if (consumer != nullptr) consumer->Stop();
@@ -380,6 +438,7 @@ void ServerHost::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
   server_->Wait();
+  if (parts_->log != nullptr) parts_->log->Write("info", "stopped", {{"port", port_}});
 }
 
 void ServerHost::Wait() {

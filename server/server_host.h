@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "common/clock/clock.h"
 #include "common/identity/dev_token_issuer.h"
 #include "common/identity/token_verifier.h"
+#include "common/observe/store_metrics.h"
 
 namespace samepage::server {
 
@@ -46,6 +48,12 @@ struct ServerOptions {
   absl::Duration request_minimum_lead_time = absl::Hours(24);
   // Time source; null means the system clock.
   const Clock* clock = nullptr;
+  // host:port of the Prometheus metrics page (GET /metrics); empty: none.
+  // Port 0 picks a free port (see ServerHost::metrics_port()).
+  std::string metrics_listen_address;
+  // Where structured logs go (one JSON object per line: every call, and the
+  // server starting and stopping); null: nowhere. samepaged logs to stderr.
+  std::FILE* log = nullptr;
 };
 
 // One server process: the chosen services on one port, each on its own
@@ -63,6 +71,12 @@ class ServerHost {
   // How far the registry's consumer of directory events has got (0 when
   // the registry is not hosted here), for tests and metrics.
   int64_t DirectoryEventsHandled() const;
+  // The port of the metrics page; 0 without one.
+  int metrics_port() const { return metrics_port_; }
+  // Every event consumer this server runs, by name, with its progress.
+  std::vector<observe::ConsumerProgress> Consumers() const;
+  // The Prometheus text page: calls, stores, event consumers.
+  std::string MetricsPage() const;
   // Blocks until Shutdown.
   void Wait();
 
@@ -72,6 +86,7 @@ class ServerHost {
   std::unique_ptr<Parts> parts_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  int metrics_port_ = 0;
   bool shut_down_ = false;
 };
 

@@ -9,6 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   libssl-dev libjwt-dev nlohmann-json3-dev
+  libcpp-httplib-dev python3-grpcio python3-protobuf
   tzdata
 )
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
@@ -30,4 +31,8 @@ fi
 # buf, for the contract's lint and breaking-change checks (npm registry).
 if [ ! -x tools/buf/node_modules/.bin/buf ] && [ -f tools/buf/package-lock.json ]; then
   npm ci --prefix tools/buf --no-audit --no-fund
+fi
+# The Node.js integrator example's gRPC packages (npm registry).
+if [ ! -d examples/node/node_modules/@grpc/grpc-js ] && [ -f examples/node/package-lock.json ]; then
+  npm ci --prefix examples/node --no-audit --no-fund
 fi

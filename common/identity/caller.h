@@ -20,6 +20,9 @@ struct Caller {
   std::string bearer_token;
   // The token's "exp".
   absl::Time expires;
+  // The request this call serves (x-request-id), forwarded with the token on
+  // calls made to peers on the caller's behalf so that logs can follow it.
+  std::string request_id;
 
   // "people/{id}" when the subject names a directory person, else empty.
   std::string PersonName() const;

@@ -62,4 +62,11 @@ std::unique_ptr<grpc::ClientContext> PeerContext(const std::string& token,
   return ctx;
 }
 
+std::unique_ptr<grpc::ClientContext> PeerContext(const identity::Caller& caller,
+                                                 absl::Duration deadline) {
+  std::unique_ptr<grpc::ClientContext> ctx = PeerContext(caller.bearer_token, deadline);
+  if (!caller.request_id.empty()) ctx->AddMetadata("x-request-id", caller.request_id);
+  return ctx;
+}
+
 }  // namespace samepage::rpc

@@ -78,5 +78,8 @@ class PeerChannels {
 // a deadline so that no call waits forever.
 std::unique_ptr<grpc::ClientContext> PeerContext(const std::string& token,
                                                  absl::Duration deadline = absl::Seconds(10));
+// The same on behalf of `caller`: their token and their request's id.
+std::unique_ptr<grpc::ClientContext> PeerContext(const identity::Caller& caller,
+                                                 absl::Duration deadline = absl::Seconds(10));
 
 }  // namespace samepage::rpc

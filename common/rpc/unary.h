@@ -9,16 +9,21 @@
 #include "common/identity/authenticate.h"
 #include "common/identity/caller.h"
 #include "common/identity/token_verifier.h"
+#include "common/rpc/call_trace.h"
 #include "common/rpc/worker_pool.h"
 #include "common/status/grpc_status.h"
 
 namespace samepage::rpc {
 
-// Establishes who is calling, from the request's bearer token.
+// Establishes who is calling, from the request's bearer token; tells
+// `observer` (metrics, logs), if any, how each call ended.
 class Authenticator {
  public:
-  Authenticator(const identity::TokenVerifier* verifier, const Clock* clock)
-      : verifier_(verifier), clock_(clock) {}
+  Authenticator(const identity::TokenVerifier* verifier, const Clock* clock,
+                CallObserver* observer = nullptr)
+      : verifier_(verifier), clock_(clock), observer_(observer) {}
+
+  CallObserver* observer() const { return observer_; }
 
   absl::StatusOr<identity::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const {
     return identity::AuthenticateMetadata(ctx.client_metadata(), *verifier_, clock_->Now());
@@ -27,6 +32,7 @@ class Authenticator {
  private:
   const identity::TokenVerifier* verifier_;
   const Clock* clock_;
+  CallObserver* observer_;
 };
 
 // The whole gRPC side of a unary method: authenticate, run the domain call
@@ -39,14 +45,18 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
                                    const Authenticator& authenticator, WorkerPool& workers,
                                    const Request* request, Response* response, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  CallTrace trace(ctx, authenticator.observer(), MethodName<Request>());
   absl::StatusOr<identity::Caller> caller = authenticator.Authenticate(*ctx);
   if (!caller.ok()) {
+    trace.End(ToGrpcStatus(caller.status()), "");
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  workers.Run([reactor, request, response, fn, caller = *std::move(caller)] {
+  caller->request_id = trace.request_id();
+  workers.Run([reactor, request, response, fn, trace, caller = *std::move(caller)] {
     absl::StatusOr<Response> result = fn(caller, *request);
     if (result.ok()) *response = *std::move(result);
+    trace.End(ToGrpcStatus(result.status()), caller.subject);
     reactor->Finish(ToGrpcStatus(result.status()));
   });
   return reactor;

@@ -17,6 +17,7 @@ grpc::ServerWriteReactor<Response>* StartWatch(
     const Authenticator& authenticator, grpc::CallbackServerContext* ctx, int64_t after_revision,
     storage::Store* store, typename events::WatchReactor<Response>::Decoder decode,
     const std::function<bool(const identity::Caller&)>& may_watch) {
+  CallTrace trace(ctx, authenticator.observer(), MethodName<Response>(/*as_response=*/true));
   absl::StatusOr<identity::Caller> caller = authenticator.Authenticate(*ctx);
   absl::Status refused = caller.status();
   if (caller.ok() && !may_watch(*caller)) {
@@ -25,6 +26,7 @@ grpc::ServerWriteReactor<Response>* StartWatch(
   } else if (caller.ok() && after_revision < 0) {
     refused = absl::InvalidArgumentError("after_revision: must not be negative");
   }
+  trace.End(ToGrpcStatus(refused), caller.ok() ? caller->subject : "", /*stream=*/true);
   if (!refused.ok()) {
     class Refusal final : public grpc::ServerWriteReactor<Response> {
      public:

@@ -9,6 +9,7 @@
 #include "common/status/status_macros.h"
 #include "common/storage/keys.h"
 #include "rocksdb/options.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/utilities/options_util.h"
 #include "rocksdb/write_batch.h"
 
@@ -183,6 +184,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // Small, bounded memory per database: several run in one process.
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
+  // Counters only (bytes written, WAL syncs, cache hits) for the metrics
+  // page; timers would cost a clock read per operation.
+  db_options.statistics = rocksdb::CreateDBStatistics();
+  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
   if (options.env != nullptr) db_options.env = options.env;
 
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEventsCf, kMetaCf};

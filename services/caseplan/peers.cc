@@ -142,7 +142,7 @@ absl::StatusOr<sharing::v1::InformationRequest> GrpcPeers::GetInformationRequest
   sharing::v1::InformationRequest out;
   RETURN_IF_ERROR(
       FromPeerForCaller(kSharing, sharing::v1::Sharing::NewStub(channel)->GetInformationRequest(
-                                      rpc::PeerContext(caller.bearer_token).get(), req, &out)));
+                                      rpc::PeerContext(caller).get(), req, &out)));
   return out;
 }
 
@@ -155,7 +155,7 @@ absl::StatusOr<sharing::v1::InformationRequest> GrpcPeers::FulfillInformationReq
   sharing::v1::InformationRequest out;
   RETURN_IF_ERROR(
       FromPeerForCaller(kSharing, sharing::v1::Sharing::NewStub(channel)->FulfillInformationRequest(
-                                      rpc::PeerContext(caller.bearer_token).get(), req, &out)));
+                                      rpc::PeerContext(caller).get(), req, &out)));
   return out;
 }
 

@@ -49,7 +49,7 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
   get_case.set_name(req.case_());
   reg::Case c;
   RETURN_IF_ERROR(
-      FromRegistry(registry->GetCase(rpc::PeerContext(caller.bearer_token).get(), get_case, &c)));
+      FromRegistry(registry->GetCase(rpc::PeerContext(caller).get(), get_case, &c)));
 
   std::vector<reg::Assignment> assignments;
   reg::ListAssignmentsRequest list;
@@ -58,7 +58,7 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
   for (int page = 0; page < kMaxAssignmentPages; ++page) {
     reg::ListAssignmentsResponse resp;
     RETURN_IF_ERROR(FromRegistry(
-        registry->ListAssignments(rpc::PeerContext(caller.bearer_token).get(), list, &resp)));
+        registry->ListAssignments(rpc::PeerContext(caller).get(), list, &resp)));
     assignments.insert(assignments.end(), resp.assignments().begin(), resp.assignments().end());
     if (resp.next_page_token().empty()) break;
     list.set_page_token(resp.next_page_token());

@@ -25,7 +25,7 @@ absl::StatusOr<directory::v1::Person> DirectoryClient::GetPerson(const identity:
   directory::v1::GetPersonRequest req;
   req.set_name(name);
   directory::v1::Person person;
-  auto ctx = rpc::PeerContext(caller.bearer_token);
+  auto ctx = rpc::PeerContext(caller);
   RETURN_IF_ERROR(FromDirectory(stub->GetPerson(ctx.get(), req, &person)));
   return person;
 }
@@ -37,7 +37,7 @@ absl::StatusOr<directory::v1::Organization> DirectoryClient::GetOrganization(
   directory::v1::GetOrganizationRequest req;
   req.set_name(name);
   directory::v1::Organization org;
-  auto ctx = rpc::PeerContext(caller.bearer_token);
+  auto ctx = rpc::PeerContext(caller);
   RETURN_IF_ERROR(FromDirectory(stub->GetOrganization(ctx.get(), req, &org)));
   return org;
 }
