@@ -13,8 +13,6 @@
 
 namespace samepage::caseplan {
 
-namespace v1 = ::samepage::caseplan::v1;
-
 // The notes' records and indexes on RocksDB. Every key starts with the case
 // id, so a case's notes are one prefix scan and "newest first" is the key
 // order: listing a page costs the page, not the number of notes on the case.

@@ -15,8 +15,6 @@
 
 namespace samepage::caseplan {
 
-namespace v1 = ::samepage::caseplan::v1;
-
 // The notes of a case: versions that are never rewritten, read receipts,
 // and every read decided twice — the registry says whether the caller may
 // see the case, the sharing service whether they may read each note (one

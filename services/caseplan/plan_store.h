@@ -14,8 +14,6 @@
 
 namespace samepage::caseplan {
 
-namespace v1 = ::samepage::caseplan::v1;
-
 // The case plans' records and indexes on RocksDB. Every key starts with the
 // case id (or the due time, for the deadline index), so lists are prefix
 // scans and "longest overdue first" is the key order.

@@ -11,8 +11,6 @@
 
 namespace samepage::directory {
 
-namespace v1 = ::samepage::directory::v1;
-
 // A page read from an index: the records, and the index key to continue
 // after (empty when the scan reached the end).
 template <typename T>

@@ -8,8 +8,6 @@
 // Field checks for the directory's resources that need no stored state.
 namespace samepage::directory {
 
-namespace v1 = ::samepage::directory::v1;
-
 // At most 20, each with a channel and a value, at most one preferred.
 absl::Status ValidateContactPoints(
     absl::string_view field, const google::protobuf::RepeatedPtrField<v1::ContactPoint>& points);

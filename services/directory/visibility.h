@@ -8,8 +8,6 @@
 
 namespace samepage::directory {
 
-namespace v1 = ::samepage::directory::v1;
-
 // Who is looking at someone's contact points.
 struct Viewer {
   // The viewer's directory record; null for callers who are not directory

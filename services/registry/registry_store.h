@@ -14,8 +14,6 @@
 
 namespace samepage::registry {
 
-namespace v1 = ::samepage::registry::v1;
-
 // The registry's records and indexes on RocksDB.
 //
 // Column families:

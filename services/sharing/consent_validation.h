@@ -13,8 +13,6 @@
 // message that starts with the field path; nothing is read or written.
 namespace samepage::sharing {
 
-namespace v1 = ::samepage::sharing::v1;
-
 // The category catalog by id.
 using Catalog = std::map<std::string, v1::Category>;
 

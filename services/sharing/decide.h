@@ -10,8 +10,6 @@
 
 namespace samepage::sharing {
 
-namespace v1 = ::samepage::sharing::v1;
-
 // Where a directive or order stands at `now`. `case_closed` ends directives
 // that expire with the case, and orders without an expiry.
 v1::ConsentDirective::State ConsentStateAt(const v1::ConsentDirective& consent, absl::Time now,

@@ -15,8 +15,6 @@
 
 namespace samepage::sharing {
 
-namespace v1 = ::samepage::sharing::v1;
-
 // The single decision point for sensitive information: the category
 // catalog, consent directives, court orders, access decisions with their
 // basis and obligations, and the accounting of disclosures. Knows nothing

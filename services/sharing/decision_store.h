@@ -13,8 +13,6 @@
 
 namespace samepage::sharing {
 
-namespace v1 = ::samepage::sharing::v1;
-
 // The decision point's records and indexes in the sharing database.
 //
 // Column families:

@@ -15,8 +15,6 @@
 
 namespace samepage::sharing {
 
-namespace v1 = ::samepage::sharing::v1;
-
 // Requests for information between professionals on a case: who asks whom
 // for what, by when; acknowledgement, fulfilment, decline; and, driven by
 // the server's clock, overdue and escalation to the recipient's supervisor.
