@@ -31,6 +31,38 @@ ABSL_FLAG(std::string, service_token_file, "",
           "file holding the token (scope samepage.service) this server presents to its peers");
 ABSL_FLAG(std::string, jwt_keys, "",
           "comma-separated PEM public key files of the identity provider (key id = file name)");
+ABSL_FLAG(std::string, jwt_jwks, "",
+          "JSON Web Key Set file of the identity provider (RS256 and ES256 keys, by kid); re-read "
+          "when it changes or a token names an unknown kid, at most once per "
+          "--jwt_jwks_reload_interval, so rotated keys work without a restart");
+ABSL_FLAG(absl::Duration, jwt_jwks_reload_interval, absl::Seconds(5),
+          "how often at most --jwt_jwks is re-read; a removed key stops working within it");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain this server presents to clients and, as its client "
+          "certificate, to its peers; with --tls_key and --tls_client_ca turns TLS on");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates client certificates must chain to: mutual TLS, every client "
+          "must present a certificate that verifies");
+ABSL_FLAG(std::string, tls_peer_ca, "",
+          "PEM CA certificates that peers' (--peer) server certificates must chain to "
+          "(default: --tls_client_ca)");
+ABSL_FLAG(std::string, tls_allowed_peers, "",
+          "comma-separated names (certificate DNS SAN or CN) of the peers whose service tokens "
+          "(scope samepage.service) are accepted, e.g. registry.samepage.internal; this "
+          "server's own names are always accepted");
+ABSL_FLAG(bool, insecure_plaintext, false,
+          "serve plaintext on a non-loopback address (otherwise refused); only behind "
+          "something else that encrypts and authenticates the traffic");
+ABSL_FLAG(double, rate_limit_per_second, 200,
+          "requests per second one caller (token subject) may make, sustained; 0: no limit. "
+          "Service tokens are exempt");
+ABSL_FLAG(int32_t, rate_limit_burst, 1000, "requests one caller may make at once above the rate");
+ABSL_FLAG(int32_t, max_streams_per_caller, 32,
+          "event streams (WatchEvents) one caller may hold open at once; 0: no limit");
+ABSL_FLAG(absl::Duration, person_status_ttl, absl::Seconds(5),
+          "how long whether a person has departed is remembered: a departed person's tokens "
+          "stop working within this time");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of the Prometheus metrics page, GET /metrics (port 0: any free port); it has "
           "no authentication, so use an address only monitoring reaches. Empty: no metrics page");
@@ -59,6 +91,19 @@ int main(int argc, char** argv) {
   options.issuer = absl::GetFlag(FLAGS_jwt_issuer);
   options.audience = absl::GetFlag(FLAGS_jwt_audience);
   options.key_files = absl::StrSplit(absl::GetFlag(FLAGS_jwt_keys), ',', absl::SkipEmpty());
+  options.jwks_file = absl::GetFlag(FLAGS_jwt_jwks);
+  options.jwks_reload_interval = absl::GetFlag(FLAGS_jwt_jwks_reload_interval);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.tls_peer_ca_file = absl::GetFlag(FLAGS_tls_peer_ca);
+  options.tls_allowed_peers =
+      absl::StrSplit(absl::GetFlag(FLAGS_tls_allowed_peers), ',', absl::SkipEmpty());
+  options.insecure_plaintext = absl::GetFlag(FLAGS_insecure_plaintext);
+  options.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
+  options.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  options.max_streams_per_caller = absl::GetFlag(FLAGS_max_streams_per_caller);
+  options.person_status_ttl = absl::GetFlag(FLAGS_person_status_ttl);
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   options.log = stderr;  // structured logs, one JSON object per line
 

@@ -4,18 +4,24 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/events/event_consumer.h"
+#include "common/identity/jwks.h"
+#include "common/identity/person_status.h"
 #include "common/observe/call_recorder.h"
 #include "common/observe/json_log.h"
 #include "common/observe/metrics_server.h"
 #include "common/observe/rpc_metrics.h"
+#include "common/rpc/caller_guard.h"
 #include "common/rpc/peers.h"
+#include "common/rpc/tls.h"
 #include "common/rpc/unary.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -31,6 +37,7 @@
 #include "services/directory/directory.h"
 #include "services/directory/directory_service.h"
 #include "services/directory/directory_store.h"
+#include "services/directory/person_status.h"
 #include "services/directory/roster.h"
 #include "services/registry/directory_client.h"
 #include "services/registry/registry.h"
@@ -53,8 +60,14 @@ struct ServerHost::Parts {
   std::unique_ptr<observe::JsonLog> log;
   observe::RpcMetrics rpc_metrics;
   std::unique_ptr<observe::CallRecorder> calls;
-  std::unique_ptr<identity::TokenVerifier> verifier;
+  std::unique_ptr<identity::Verifier> verifier;
   std::unique_ptr<rpc::Authenticator> authenticator;
+  // What the authenticator checks beyond the token: peers, limits and
+  // departures (asked of the directory, here or over gRPC).
+  std::optional<rpc::TlsConfig> tls;
+  std::unique_ptr<identity::PersonStatusSource> person_source;
+  std::unique_ptr<identity::CachedPersonStatus> person_status;
+  std::unique_ptr<rpc::CallerGuard> guard;
 
   std::unique_ptr<identity::DevTokenIssuer> dev_issuer;
   std::unique_ptr<rpc::TokenSource> service_tokens;
@@ -99,21 +112,29 @@ bool Hosts(const ServerOptions& options, absl::string_view service) {
          options.services.end();
 }
 
-absl::StatusOr<std::unique_ptr<identity::TokenVerifier>> MakeVerifier(
-    const ServerOptions& options, const identity::DevTokenIssuer* dev_issuer) {
+absl::StatusOr<std::unique_ptr<identity::Verifier>> MakeVerifier(
+    const ServerOptions& options, const identity::DevTokenIssuer* dev_issuer, absl::Time now) {
   if (dev_issuer != nullptr) {
     return identity::TokenVerifier::Create(
         {.issuer = identity::kDevIssuer, .audience = options.audience}, {dev_issuer->public_key()});
   }
-  if (options.issuer.empty() || options.key_files.empty()) {
+  if (options.issuer.empty() || (options.key_files.empty() && options.jwks_file.empty())) {
     return absl::InvalidArgumentError(
         "no way to authenticate callers: pass --dev (loopback only) or --jwt_issuer and "
-        "--jwt_keys");
+        "--jwt_jwks or --jwt_keys");
   }
   ASSIGN_OR_RETURN(std::vector<identity::VerificationKey> keys,
                    identity::TokenVerifier::LoadKeyFiles(options.key_files));
-  return identity::TokenVerifier::Create({.issuer = options.issuer, .audience = options.audience},
-                                         std::move(keys));
+  identity::VerifierOptions verifier_options{.issuer = options.issuer,
+                                             .audience = options.audience};
+  if (!options.jwks_file.empty()) {
+    return identity::JwksVerifier::Create({.verifier = verifier_options,
+                                           .jwks_file = options.jwks_file,
+                                           .fixed_keys = std::move(keys),
+                                           .reload_interval = options.jwks_reload_interval},
+                                          now);
+  }
+  return identity::TokenVerifier::Create(verifier_options, std::move(keys));
 }
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const ServerOptions& options,
@@ -212,7 +233,28 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   } else if (!options.service_token.empty()) {
     p.service_tokens = std::make_unique<rpc::StaticTokenSource>(options.service_token);
   }
-  ASSIGN_OR_RETURN(p.verifier, MakeVerifier(options, p.dev_issuer.get()));
+  ASSIGN_OR_RETURN(p.verifier, MakeVerifier(options, p.dev_issuer.get(), p.clock->Now()));
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty() ||
+      !options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(p.tls, rpc::TlsConfig::Load({.cert_file = options.tls_cert_file,
+                                                  .key_file = options.tls_key_file,
+                                                  .client_ca_file = options.tls_client_ca_file,
+                                                  .peer_ca_file = options.tls_peer_ca_file}));
+    p.peers.UseCredentials(p.tls->PeerCredentials());
+  } else if (!IsLoopbackAddress(options.listen_address)) {
+    if (!options.insecure_plaintext) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing to serve plaintext on ", options.listen_address,
+          ", which is not a loopback address: configure --tls_cert, --tls_key and "
+          "--tls_client_ca, or pass --insecure_plaintext if something else encrypts the traffic"));
+    }
+    std::fprintf(stderr,
+                 "samepaged: WARNING: --insecure_plaintext: serving WITHOUT TLS on %s. Bearer "
+                 "tokens and case records cross the network in the clear, and services cannot "
+                 "tell their peers from impostors. Use only behind a trusted encrypting proxy "
+                 "or tunnel.\n",
+                 options.listen_address.c_str());
+  }
   for (const auto& [service, address] : options.peers) {
     if (Hosts(options, service)) {
       return absl::InvalidArgumentError(
@@ -247,7 +289,10 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &host->port_);
+  builder.AddListeningPort(
+      options.listen_address,
+      p.tls.has_value() ? p.tls->ServerCredentials() : grpc::InsecureServerCredentials(),
+      &host->port_);
   // Bounded request sizes: nothing legitimate comes close.
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
 
@@ -300,6 +345,35 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
         p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get()));
     serving.push_back("samepage.sharing.v1.Sharing");
   }
+  {
+    // Who still holds their post: the directory's own records when it is
+    // hosted here, else the directory's answer over gRPC.
+    if (p.directory != nullptr) {
+      p.person_source = std::make_unique<directory::LocalPersonStatus>(p.directory.get());
+    } else if (p.service_tokens != nullptr) {
+      p.person_source =
+          std::make_unique<directory::GrpcPersonStatus>(&p.peers, p.service_tokens.get());
+    }
+    if (p.person_source != nullptr) {
+      const Clock* clock = p.clock;
+      p.person_status = std::make_unique<identity::CachedPersonStatus>(
+          p.person_source.get(),
+          identity::CachedPersonStatus::Options{.ttl = options.person_status_ttl},
+          [clock] { return clock->Now(); });
+    }
+    rpc::CallerGuardOptions guard{.require_service_peer = p.tls.has_value(),
+                                  .allowed_peers = {options.tls_allowed_peers.begin(),
+                                                    options.tls_allowed_peers.end()},
+                                  .requests_per_second = options.rate_limit_per_second,
+                                  .request_burst = options.rate_limit_burst,
+                                  .max_streams_per_caller = options.max_streams_per_caller};
+    // This server calls itself when it hosts services that call each other.
+    if (p.tls.has_value()) {
+      guard.allowed_peers.insert(p.tls->own_names().begin(), p.tls->own_names().end());
+    }
+    p.guard = std::make_unique<rpc::CallerGuard>(std::move(guard), p.person_status.get());
+    p.authenticator->set_guard(p.guard.get());
+  }
   for (auto& service : p.services) builder.RegisterService(service.get());
 
   host->server_ = builder.BuildAndStart();
@@ -310,7 +384,12 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   // Services hosted here reach each other through this server's own port,
   // exactly as they would reach a peer elsewhere.
   std::string self = absl::StrCat("127.0.0.1:", host->port_);
-  for (const std::string& service : options.services) p.peers.SetAddress(service, self);
+  // With TLS it presents our own certificate, whose name is not 127.0.0.1.
+  std::string self_name =
+      p.tls.has_value() && !p.tls->own_names().empty() ? p.tls->own_names().front() : "";
+  for (const std::string& service : options.services) {
+    p.peers.SetAddress(service, self, self_name);
+  }
 
   if (p.registry != nullptr) {
     Parts* parts = &p;

@@ -35,6 +35,33 @@ struct ServerOptions {
   std::string issuer;
   std::string audience = identity::kDefaultAudience;
   std::vector<std::string> key_files;
+  // Production: a JWKS file (RFC 7517) with the identity provider's RS256
+  // and ES256 keys, re-read when it changes and when a token names a key id
+  // not yet known, at most once per `jwks_reload_interval`. May be combined
+  // with `key_files`.
+  std::string jwks_file;
+  absl::Duration jwks_reload_interval = absl::Seconds(5);
+  // TLS: this server's certificate and key (PEM), and the CA that client
+  // certificates must chain to (mutual TLS: required whenever TLS is on,
+  // since services reach each other with it). Peers' server certificates
+  // are checked against `tls_peer_ca_file`, or the client CA when empty.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  std::string tls_peer_ca_file;
+  // With TLS, service tokens are accepted only from connections whose client
+  // certificate names one of these (or one of this server's own names).
+  std::vector<std::string> tls_allowed_peers;
+  // Serve plaintext on a non-loopback address anyway (refused otherwise).
+  bool insecure_plaintext = false;
+  // Abuse limits per token subject: sustained requests per second and burst
+  // (service tokens exempt), event streams open at once. Zero disables.
+  double rate_limit_per_second = 200;
+  int rate_limit_burst = 1000;
+  int max_streams_per_caller = 32;
+  // How long whether a person has departed is remembered: a departure stops
+  // their tokens within this time.
+  absl::Duration person_status_ttl = absl::Seconds(5);
   // Where services hosted elsewhere listen ("directory" -> "host:port").
   // Services hosted here are reached on this server's own port.
   std::map<std::string, std::string> peers;

@@ -31,9 +31,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<Response> {
   using Decoder =
       std::function<absl::StatusOr<Response>(int64_t revision, absl::string_view payload)>;
 
-  WatchReactor(storage::Store* store, int64_t after_revision, Decoder decode)
+  // `slot`, if any, is held until the stream is done (a per-caller count
+  // of open streams).
+  WatchReactor(storage::Store* store, int64_t after_revision, Decoder decode,
+               std::shared_ptr<void> slot = nullptr)
       : store_(store),
         decode_(std::move(decode)),
+        slot_(std::move(slot)),
         life_(std::make_shared<Life>()),
         cursor_(after_revision) {
     life_->reactor = this;
@@ -165,6 +169,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<Response> {
 
   storage::Store* store_;
   Decoder decode_;
+  std::shared_ptr<void> slot_;
   std::shared_ptr<Life> life_;
   int64_t cursor_ ABSL_GUARDED_BY(life_->mu);
   std::deque<Response> pending_ ABSL_GUARDED_BY(life_->mu);

@@ -10,6 +10,7 @@
 #include "common/identity/caller.h"
 #include "common/identity/token_verifier.h"
 #include "common/rpc/call_trace.h"
+#include "common/rpc/caller_guard.h"
 #include "common/rpc/worker_pool.h"
 #include "common/status/grpc_status.h"
 
@@ -19,19 +20,30 @@ namespace samepage::rpc {
 // `observer` (metrics, logs), if any, how each call ended.
 class Authenticator {
  public:
-  Authenticator(const identity::TokenVerifier* verifier, const Clock* clock,
+  Authenticator(const identity::Verifier* verifier, const Clock* clock,
                 CallObserver* observer = nullptr)
       : verifier_(verifier), clock_(clock), observer_(observer) {}
 
   CallObserver* observer() const { return observer_; }
 
+  // What is checked once the token verifies (peer, limits, departures);
+  // set before serving. Optional.
+  void set_guard(const CallerGuard* guard) { guard_ = guard; }
+  const CallerGuard* guard() const { return guard_; }
+
   absl::StatusOr<identity::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const {
-    return identity::AuthenticateMetadata(ctx.client_metadata(), *verifier_, clock_->Now());
+    absl::StatusOr<identity::Caller> caller =
+        identity::AuthenticateMetadata(ctx.client_metadata(), *verifier_, clock_->Now());
+    if (!caller.ok() || guard_ == nullptr) return caller;
+    absl::Status admitted = guard_->Admit(*caller, ctx.auth_context().get());
+    if (!admitted.ok()) return admitted;
+    return caller;
   }
 
  private:
-  const identity::TokenVerifier* verifier_;
+  const identity::Verifier* verifier_;
   const Clock* clock_;
+  const CallerGuard* guard_ = nullptr;
   CallObserver* observer_;
 };
 

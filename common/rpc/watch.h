@@ -26,6 +26,14 @@ grpc::ServerWriteReactor<Response>* StartWatch(
   } else if (caller.ok() && after_revision < 0) {
     refused = absl::InvalidArgumentError("after_revision: must not be negative");
   }
+  // A slot among the streams this caller may hold open, given back when
+  // the stream ends.
+  std::shared_ptr<void> slot;
+  if (refused.ok() && authenticator.guard() != nullptr) {
+    absl::StatusOr<std::shared_ptr<void>> opened = authenticator.guard()->OpenStream(*caller);
+    refused = opened.status();
+    if (opened.ok()) slot = *std::move(opened);
+  }
   trace.End(ToGrpcStatus(refused), caller.ok() ? caller->subject : "", /*stream=*/true);
   if (!refused.ok()) {
     class Refusal final : public grpc::ServerWriteReactor<Response> {
@@ -35,7 +43,8 @@ grpc::ServerWriteReactor<Response>* StartWatch(
     };
     return new Refusal(refused);
   }
-  return new events::WatchReactor<Response>(store, after_revision, std::move(decode));
+  return new events::WatchReactor<Response>(store, after_revision, std::move(decode),
+                                            std::move(slot));
 }
 
 }  // namespace samepage::rpc
