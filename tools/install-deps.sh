@@ -11,6 +11,7 @@ packages=(
   libssl-dev libjwt-dev nlohmann-json3-dev
   libcpp-httplib-dev python3-grpcio python3-protobuf
   tzdata
+  clang libclang-rt-14-dev
 )
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
