@@ -13,6 +13,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "server/audit_command.h"
 #include "server/server_host.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to listen on (port 0: any free port)");
@@ -29,6 +30,10 @@ ABSL_FLAG(std::string, peer, "",
           "directory=10.0.0.5:50051");
 ABSL_FLAG(std::string, service_token_file, "",
           "file holding the token (scope samepage.service) this server presents to its peers");
+ABSL_FLAG(std::string, encryption_keys, "",
+          "data-encryption key file: lines `<key id> <base64 of 32 bytes>`, the first the active "
+          "key, mode 0600 (`samepaged new-encryption-key` prints a line); required outside "
+          "--dev, which keeps one in --data_dir");
 ABSL_FLAG(std::string, jwt_keys, "",
           "comma-separated PEM public key files of the identity provider (key id = file name)");
 ABSL_FLAG(std::string, jwt_jwks, "",
@@ -68,6 +73,19 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "no authentication, so use an address only monitoring reaches. Empty: no metrics page");
 
 int main(int argc, char** argv) {
+  // Subcommands: each keeps its own flags, which are not server settings.
+  if (argc > 1 && std::string(argv[1]) == "audit-verify") {
+    return samepage::server::RunAuditVerifyCommand(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string(argv[1]) == "audit-list") {
+    return samepage::server::RunAuditListCommand(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string(argv[1]) == "reseal") {
+    return samepage::server::RunResealCommand(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string(argv[1]) == "new-encryption-key") {
+    return samepage::server::RunNewEncryptionKeyCommand(argc - 1, argv + 1);
+  }
   absl::SetProgramUsageMessage("Hosts SamePage's gRPC services.\n  samepaged --dev");
   absl::ParseCommandLine(argc, argv);
 
@@ -91,6 +109,7 @@ int main(int argc, char** argv) {
   options.issuer = absl::GetFlag(FLAGS_jwt_issuer);
   options.audience = absl::GetFlag(FLAGS_jwt_audience);
   options.key_files = absl::StrSplit(absl::GetFlag(FLAGS_jwt_keys), ',', absl::SkipEmpty());
+  options.encryption_keys_file = absl::GetFlag(FLAGS_encryption_keys);
   options.jwks_file = absl::GetFlag(FLAGS_jwt_jwks);
   options.jwks_reload_interval = absl::GetFlag(FLAGS_jwt_jwks_reload_interval);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);

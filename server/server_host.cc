@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/audit/audit_log.h"
 #include "common/events/event_consumer.h"
 #include "common/identity/jwks.h"
 #include "common/identity/person_status.h"
@@ -70,6 +71,8 @@ struct ServerHost::Parts {
   std::unique_ptr<rpc::CallerGuard> guard;
 
   std::unique_ptr<identity::DevTokenIssuer> dev_issuer;
+  // Encrypts the databases' values; outlives them.
+  std::unique_ptr<storage::Keyring> keyring;
   std::unique_ptr<rpc::TokenSource> service_tokens;
   rpc::PeerChannels peers;
 
@@ -96,6 +99,10 @@ struct ServerHost::Parts {
 
   // The registry's reactions to directory events (projection, handoff).
   std::unique_ptr<events::EventConsumer<directory::v1::WatchEventsResponse>> directory_events;
+
+  // Each hosted service's audit trail, in its own database: outlives the
+  // services (whose calls finish once on record), not the stores.
+  std::map<std::string, std::unique_ptr<audit::AuditLog>> audits;
 
   // Services of later releases: the generated base classes answer
   // UNIMPLEMENTED for every method, and reflection still lists them.
@@ -138,10 +145,13 @@ absl::StatusOr<std::unique_ptr<identity::Verifier>> MakeVerifier(
 }
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const ServerOptions& options,
+                                                          const storage::Keyring* keyring,
                                                           absl::string_view service,
                                                           std::vector<std::string> cfs) {
-  return storage::Store::Open(
-      {.path = absl::StrCat(options.data_dir, "/", service), .column_families = std::move(cfs)});
+  cfs.push_back(audit::kAuditColumnFamily);
+  return storage::Store::Open({.path = absl::StrCat(options.data_dir, "/", service),
+                               .column_families = std::move(cfs),
+                               .keyring = keyring});
 }
 
 // Follows the registry's events with a durable cursor in `store` and calls
@@ -296,43 +306,63 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   // Bounded request sizes: nothing legitimate comes close.
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
 
+  if (!options.encryption_keys_file.empty()) {
+    ASSIGN_OR_RETURN(p.keyring, storage::Keyring::LoadFile(options.encryption_keys_file));
+  } else if (options.dev_mode) {
+    ASSIGN_OR_RETURN(p.keyring, storage::Keyring::LoadOrCreateDev(options.data_dir));
+  } else {
+    return absl::InvalidArgumentError(
+        "--encryption_keys: records are stored encrypted; name the key file (one line "
+        "`<key id> <base64 of 32 random bytes>`, mode 0600; `samepaged new-encryption-key` "
+        "prints one)");
+  }
+  // Every hosted service's calls go on record in its own database.
+  auto start_audit = [&p](const char* service,
+                          storage::Store* store) -> absl::StatusOr<rpc::AuditSink*> {
+    ASSIGN_OR_RETURN(p.audits[service], audit::AuditLog::Start(store, p.clock, service));
+    return p.audits[service].get();
+  };
+
   std::vector<std::string> serving;
   if (Hosts(options, "directory")) {
-    ASSIGN_OR_RETURN(p.directory_store,
-                     OpenStore(options, "directory", directory::DirectoryStore::ColumnFamilies()));
+    ASSIGN_OR_RETURN(p.directory_store, OpenStore(options, p.keyring.get(), "directory",
+                                                  directory::DirectoryStore::ColumnFamilies()));
     p.directory = std::make_unique<directory::Directory>(p.directory_store.get(), p.clock);
     RETURN_IF_ERROR(p.directory->Init());
     p.roster = std::make_unique<directory::Roster>(p.directory.get(), &p.peers);
+    ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("directory", p.directory_store.get()));
     p.services.push_back(std::make_unique<directory::DirectoryService>(
-        p.directory.get(), p.roster.get(), p.authenticator.get()));
+        p.directory.get(), p.roster.get(), p.authenticator.get(), audit));
     serving.push_back("samepage.directory.v1.Directory");
   }
   if (Hosts(options, "registry")) {
-    ASSIGN_OR_RETURN(p.registry_store,
-                     OpenStore(options, "registry", registry::RegistryStore::ColumnFamilies()));
+    ASSIGN_OR_RETURN(p.registry_store, OpenStore(options, p.keyring.get(), "registry",
+                                                 registry::RegistryStore::ColumnFamilies()));
     p.registry_directory = std::make_unique<registry::DirectoryClient>(&p.peers);
     p.registry = std::make_unique<registry::Registry>(p.registry_store.get(), p.clock,
                                                       p.registry_directory.get());
     RETURN_IF_ERROR(p.registry->Init());
-    p.services.push_back(
-        std::make_unique<registry::RegistryService>(p.registry.get(), p.authenticator.get()));
+    ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("registry", p.registry_store.get()));
+    p.services.push_back(std::make_unique<registry::RegistryService>(
+        p.registry.get(), p.authenticator.get(), audit));
     serving.push_back("samepage.registry.v1.CaseRegistry");
   }
   if (Hosts(options, "caseplan")) {
-    ASSIGN_OR_RETURN(p.caseplan_store,
-                     OpenStore(options, "caseplan", caseplan::CasePlanColumnFamilies()));
+    ASSIGN_OR_RETURN(p.caseplan_store, OpenStore(options, p.keyring.get(), "caseplan",
+                                                 caseplan::CasePlanColumnFamilies()));
     p.caseplan_peers = std::make_unique<caseplan::GrpcPeers>(&p.peers, p.service_tokens.get());
     p.plans =
         std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock, p.caseplan_peers.get());
     p.notes =
         std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock, p.caseplan_peers.get());
+    ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("caseplan", p.caseplan_store.get()));
     p.services.push_back(std::make_unique<caseplan::CasePlanService>(
-        p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get()));
+        p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get(), audit));
     serving.push_back("samepage.caseplan.v1.CasePlans");
   }
   if (Hosts(options, "sharing")) {
-    ASSIGN_OR_RETURN(p.sharing_store,
-                     OpenStore(options, "sharing", sharing::SharingColumnFamilies()));
+    ASSIGN_OR_RETURN(p.sharing_store, OpenStore(options, p.keyring.get(), "sharing",
+                                                sharing::SharingColumnFamilies()));
     p.sharing_peers = std::make_unique<sharing::GrpcPeers>(&p.peers, p.service_tokens.get());
     p.decisions = std::make_unique<sharing::DecisionPoint>(p.sharing_store.get(), p.clock,
                                                            p.sharing_peers.get());
@@ -341,8 +371,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
         p.sharing_store.get(), p.clock, p.sharing_peers.get(),
         sharing::InformationRequests::Options{.minimum_lead_time =
                                                   options.request_minimum_lead_time});
+    ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("sharing", p.sharing_store.get()));
     p.services.push_back(std::make_unique<sharing::SharingService>(
-        p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get()));
+        p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get(), audit));
     serving.push_back("samepage.sharing.v1.Sharing");
   }
   {

@@ -75,6 +75,10 @@ struct ServerOptions {
   absl::Duration request_minimum_lead_time = absl::Hours(24);
   // Time source; null means the system clock.
   const Clock* clock = nullptr;
+  // The data-encryption key file (storage/keyring.h: `<key id> <base64 of
+  // 32 bytes>` per line, first = active, mode 0600). Required outside
+  // development mode; development mode keeps one in data_dir.
+  std::string encryption_keys_file;
   // host:port of the Prometheus metrics page (GET /metrics); empty: none.
   // Port 0 picks a free port (see ServerHost::metrics_port()).
   std::string metrics_listen_address;

@@ -9,6 +9,7 @@
 #include "common/identity/authenticate.h"
 #include "common/identity/caller.h"
 #include "common/identity/token_verifier.h"
+#include "common/rpc/audit_sink.h"
 #include "common/rpc/call_trace.h"
 #include "common/rpc/caller_guard.h"
 #include "common/rpc/worker_pool.h"
@@ -51,25 +52,30 @@ class Authenticator {
 // on `workers` (never on the callback thread: see WorkerPool), copy its
 // result into the response, finish with the mapped status. `fn(caller,
 // request)` is copied to the worker, so it must capture by value; the
-// request, response and reactor live until Finish.
+// request, response and reactor live until Finish. With an `audit` sink,
+// every call (refused ones too) finishes only once it is on record.
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
                                    const Authenticator& authenticator, WorkerPool& workers,
-                                   const Request* request, Response* response, Fn fn) {
+                                   const Request* request, Response* response, Fn fn,
+                                   AuditPoint audit = {}) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   CallTrace trace(ctx, authenticator.observer(), MethodName<Request>());
   absl::StatusOr<identity::Caller> caller = authenticator.Authenticate(*ctx);
   if (!caller.ok()) {
     trace.End(ToGrpcStatus(caller.status()), "");
-    reactor->Finish(ToGrpcStatus(caller.status()));
+    FinishAudited(audit, reactor, "", AuditedResource(*request, nullptr),
+                  ToGrpcStatus(caller.status()));
     return reactor;
   }
   caller->request_id = trace.request_id();
-  workers.Run([reactor, request, response, fn, trace, caller = *std::move(caller)] {
+  workers.Run([reactor, request, response, fn, audit, trace, caller = *std::move(caller)] {
     absl::StatusOr<Response> result = fn(caller, *request);
     if (result.ok()) *response = *std::move(result);
     trace.End(ToGrpcStatus(result.status()), caller.subject);
-    reactor->Finish(ToGrpcStatus(result.status()));
+    FinishAudited(audit, reactor, caller.subject,
+                  AuditedResource(*request, result.ok() ? response : nullptr),
+                  ToGrpcStatus(result.status()));
   });
   return reactor;
 }

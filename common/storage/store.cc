@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -31,6 +32,31 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 }
 
 std::string EventKey(int64_t revision) { return KeyBuilder().AddInt64(revision).Release(); }
+
+// Meta key naming how values are sealed; absent: stored as given.
+constexpr char kEncryptionKey[] = "encryption";
+constexpr char kEncryptionAesGcm[] = "aes-256-gcm";
+// Values rewritten per synced batch when sealing a whole database.
+constexpr int kSealBatchValues = 1000;
+
+// Where a sealed value lives, authenticated with it: a value copied to
+// another key or column family no longer opens.
+std::string SealContext(absl::string_view cf, absl::string_view key) {
+  return absl::StrCat(cf, absl::string_view("\0", 1), key);
+}
+
+// A read-only open cannot upgrade: data older or newer than this build's
+// format is refused.
+absl::Status CheckReadableVersion(const ReadView& view, const std::string& path, int version) {
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, view.Get(kMetaCf, kFormatVersionKey));
+  if (!stored.has_value() || *stored != std::to_string(version)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": data format version ", stored.value_or("(none)"),
+                     " is not this build's (", version,
+                     "); open it once with the server (which upgrades it) first"));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -66,7 +92,7 @@ class Store::RocksReadView final : public ReadView {
         store_->db_->Get(options, handle, rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::nullopt;
     RETURN_IF_ERROR(FromRocks(s, "read"));
-    return value;
+    return store_->Unseal(cf, key, value);
   }
 
   absl::Status Scan(
@@ -90,7 +116,13 @@ class Store::RocksReadView final : public ReadView {
     for (; it->Valid(); it->Next()) {
       absl::string_view key(it->key().data(), it->key().size());
       if (key.substr(0, prefix.size()) != prefix) break;
-      if (!fn(key, absl::string_view(it->value().data(), it->value().size()))) break;
+      absl::string_view stored(it->value().data(), it->value().size());
+      if (!store_->sealed_) {
+        if (!fn(key, stored)) break;
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::string value, store_->Unseal(cf, key, stored));
+      if (!fn(key, value)) break;
     }
     return FromRocks(it->status(), "scan");
   }
@@ -184,11 +216,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // Small, bounded memory per database: several run in one process.
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
+  if (options.env != nullptr) db_options.env = options.env;
   // Counters only (bytes written, WAL syncs, cache hits) for the metrics
   // page; timers would cost a clock read per operation.
   db_options.statistics = rocksdb::CreateDBStatistics();
   db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
-  if (options.env != nullptr) db_options.env = options.env;
 
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEventsCf, kMetaCf};
   for (const std::string& cf : options.column_families) {
@@ -205,15 +237,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       if (std::find(names.begin(), names.end(), cf) == names.end()) names.push_back(cf);
     }
   }
+  // Reading only: exactly what is on disk (nothing can be created).
+  if (options.read_only) names = existing;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  RETURN_IF_ERROR(
-      FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
-                absl::StrCat("open ", options.path)));
+  RETURN_IF_ERROR(FromRocks(
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &handles, &raw)
+          : rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
+      absl::StrCat("open ", options.path)));
 
   auto store = std::unique_ptr<Store>(new Store());
   store->db_.reset(raw);
@@ -241,10 +277,46 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   RETURN_IF_ERROR(FromRocks(it->status(), "read event log"));
   it.reset();
 
+  // Whether values are sealed is known before anything reads them.
+  ASSIGN_OR_RETURN(std::optional<std::string> encryption,
+                   store->reader().Get(kMetaCf, kEncryptionKey));
+  if (encryption.has_value()) {
+    if (*encryption != kEncryptionAesGcm) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.path, ": values are encrypted with \"", *encryption,
+          "\", which this build does not know; use a newer SamePage server"));
+    }
+    if (options.keyring == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.path, ": the data is encrypted; pass its key file (--encryption_keys)"));
+    }
+    store->sealed_ = true;
+  }
+  store->keyring_ = options.keyring;
+
   // Stored data carries its format version: new databases get ours, older
   // ones are upgraded in one synced batch, newer ones are refused.
+  if (options.read_only) {
+    RETURN_IF_ERROR(CheckReadableVersion(store->reader(), options.path, options.format_version));
+    return store;
+  }
   RETURN_IF_ERROR(ApplyFormatVersion(*store, options.path, options.format_version,
                                      options.upgrades, options.log));
+  if (options.keyring != nullptr && !store->sealed_) {
+    // A new database, or one written before encryption: seal what is there,
+    // then mark it (a crash in between leaves a mix that the next open
+    // finishes sealing).
+    ASSIGN_OR_RETURN(int64_t sealed, store->SealAll(/*from_plaintext=*/true));
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    RETURN_IF_ERROR(FromRocks(store->db_->Put(write_options, store->handles_[kMetaCf],
+                                              kEncryptionKey, kEncryptionAesGcm),
+                              "mark the data encrypted"));
+    store->sealed_ = true;
+    if (sealed > 0 && options.log) {
+      options.log(absl::StrCat(options.path, ": encrypted ", sealed, " stored values"));
+    }
+  }
   return store;
 }
 
@@ -379,17 +451,106 @@ absl::Status Store::WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>
     for (const Batch::Op& op : member->batch.ops_) {
       rocksdb::ColumnFamilyHandle* handle = handles_.at(op.cf);
       rocksdb::Status s =
-          op.value.has_value() ? wb.Put(handle, op.key, *op.value) : wb.Delete(handle, op.key);
+          op.value.has_value() ? wb.Put(handle, op.key, Seal(op.cf, op.key, *op.value))
+                               : wb.Delete(handle, op.key);
       RETURN_IF_ERROR(FromRocks(s, "build write batch"));
     }
     for (const auto& [revision, payload] : member->batch.events_) {
       RETURN_IF_ERROR(
-          FromRocks(wb.Put(handles_.at(kEventsCf), EventKey(revision), payload), "build write batch"));
+          FromRocks(wb.Put(handles_.at(kEventsCf), EventKey(revision),
+                           Seal(kEventsCf, EventKey(revision), payload)),
+                    "build write batch"));
     }
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync_;
   return FromRocks(db_->Write(write_options, &wb), absl::StrCat("write ", path_));
+}
+
+std::string Store::Seal(absl::string_view cf, absl::string_view key,
+                        absl::string_view value) const {
+  // Empty values (index entries) tell nothing; "meta" must be readable
+  // before the keys are known.
+  if (!sealed_ || value.empty() || cf == kMetaCf) return std::string(value);
+  return keyring_->Seal(value, SealContext(cf, key));
+}
+
+absl::StatusOr<std::string> Store::Unseal(absl::string_view cf, absl::string_view key,
+                                          absl::string_view stored) const {
+  if (!sealed_ || stored.empty() || cf == kMetaCf) return std::string(stored);
+  absl::StatusOr<std::string> value = keyring_->Open(stored, SealContext(cf, key));
+  if (!value.ok()) {
+    return absl::Status(value.status().code(),
+                        absl::StrCat(path_, ": ", cf, " key ", absl::CHexEscape(key), ": ",
+                                     value.status().message()));
+  }
+  return value;
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Store::Last(
+    absl::string_view cf) const {
+  ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, Handle(cf));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    RETURN_IF_ERROR(FromRocks(it->status(), "read last"));
+    return std::nullopt;
+  }
+  std::string key(it->key().data(), it->key().size());
+  ASSIGN_OR_RETURN(std::string value,
+                   Unseal(cf, key, absl::string_view(it->value().data(), it->value().size())));
+  return std::make_pair(std::move(key), std::move(value));
+}
+
+absl::StatusOr<int64_t> Store::SealAll(bool from_plaintext) {
+  if (keyring_ == nullptr) return absl::FailedPreconditionError("no encryption keys");
+  int64_t rewritten = 0;
+  for (const auto& [cf, handle] : handles_) {
+    if (cf == kMetaCf) continue;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle));
+    rocksdb::WriteBatch wb;
+    auto flush = [&]() -> absl::Status {
+      if (wb.Count() == 0) return absl::OkStatus();
+      rocksdb::WriteOptions write_options;
+      write_options.sync = true;
+      RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &wb), "write sealed values"));
+      wb.Clear();
+      return absl::OkStatus();
+    };
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      absl::string_view stored(it->value().data(), it->value().size());
+      if (stored.empty()) continue;
+      if (Keyring::KeyIdOf(stored) == keyring_->active_id() &&
+          keyring_->Open(stored, SealContext(cf, key)).ok()) {
+        continue;
+      }
+      std::string plaintext;
+      absl::StatusOr<std::string> opened = keyring_->Open(stored, SealContext(cf, key));
+      if (opened.ok()) {
+        plaintext = *std::move(opened);
+      } else if (from_plaintext) {
+        plaintext = std::string(stored);
+      } else {
+        return absl::Status(opened.status().code(),
+                            absl::StrCat(path_, ": ", cf, " key ", absl::CHexEscape(key), ": ",
+                                         opened.status().message()));
+      }
+      RETURN_IF_ERROR(FromRocks(wb.Put(handle, it->key(), keyring_->Seal(plaintext,
+                                                                         SealContext(cf, key))),
+                                "build write batch"));
+      ++rewritten;
+      if (wb.Count() >= kSealBatchValues) RETURN_IF_ERROR(flush());
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan for sealing"));
+    RETURN_IF_ERROR(flush());
+  }
+  return rewritten;
+}
+
+absl::StatusOr<int64_t> Store::Reseal() {
+  if (!sealed_) return absl::FailedPreconditionError(absl::StrCat(path_, ": not encrypted"));
+  return SealAll(/*from_plaintext=*/false);
 }
 
 int64_t Store::LatestRevision() const {
@@ -412,7 +573,10 @@ absl::Status Store::ReadEvents(int64_t after_revision, int limit,
     // Only what was committed when we started: a concurrent commit's events
     // are read on the next call, in order.
     if (revision > latest) break;
-    if (!fn(revision, absl::string_view(it->value().data(), it->value().size()))) break;
+    ASSIGN_OR_RETURN(std::string payload,
+                     Unseal(kEventsCf, absl::string_view(it->key().data(), it->key().size()),
+                            absl::string_view(it->value().data(), it->value().size())));
+    if (!fn(revision, payload)) break;
   }
   return FromRocks(it->status(), "read events");
 }

@@ -15,13 +15,20 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/storage/format_upgrade.h"
+#include "common/storage/keyring.h"
 #include "rocksdb/db.h"
 
 namespace samepage::storage {
 
 // The on-disk format this build writes. A database written by a newer build is
 // refused rather than misread.
-inline constexpr int kFormatVersion = 1;
+//   1: values stored as given.
+//   2: values may be encrypted: meta "encryption" = "aes-256-gcm" says that
+//      every non-empty value outside "meta" is sealed with the keyring
+//      (keyring.h); a store opened with a keyring seals a plaintext
+//      database in place first. Version 1 builds cannot read sealed values,
+//      so they must refuse such data.
+inline constexpr int kFormatVersion = 2;
 
 struct StoreOptions {
   // The database folder; created if missing.
@@ -32,6 +39,12 @@ struct StoreOptions {
   // Sync the write-ahead log before a commit returns. Only tests of
   // non-durability paths may turn this off.
   bool sync = true;
+  // Encrypts every stored value (see keyring.h). Null: values are stored as
+  // given, and an encrypted database is refused. Must outlive the store.
+  const Keyring* keyring = nullptr;
+  // Opens an existing database for reading only, alongside a server that
+  // has it open (tools: audit verification). Writes fail.
+  bool read_only = false;
   // The data format this build writes, and the steps that bring older data
   // up to it at open (see format_upgrade.h); tests substitute their own.
   int format_version = kFormatVersion;
@@ -111,6 +124,15 @@ class Store {
   // may have read.
   absl::Status Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn);
 
+  // The last key of `cf` and its value, if `cf` holds any.
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(
+      absl::string_view cf) const;
+
+  // Re-encrypts every value not sealed with the keyring's active key (after
+  // a key rotation, so that an old key can be retired). Returns how many
+  // values were rewritten.
+  absl::StatusOr<int64_t> Reseal();
+
   // The revision of the newest committed event; 0 when there is none.
   int64_t LatestRevision() const;
 
@@ -140,6 +162,14 @@ class Store {
   class RocksReadView;
   Store() = default;
   absl::StatusOr<rocksdb::ColumnFamilyHandle*> Handle(absl::string_view cf) const;
+  // A stored value as written / as read, given where it is stored.
+  std::string Seal(absl::string_view cf, absl::string_view key, absl::string_view value) const;
+  absl::StatusOr<std::string> Unseal(absl::string_view cf, absl::string_view key,
+                                     absl::string_view stored) const;
+  // Rewrites every value of every column family but "meta" that is not
+  // sealed with the active key; with `from_plaintext`, values that are not
+  // sealed values are taken as plaintext. Only while nothing else writes.
+  absl::StatusOr<int64_t> SealAll(bool from_plaintext);
 
   class PendingReadView;
   struct PendingCommit;
@@ -162,6 +192,9 @@ class Store {
   std::unique_ptr<ReadView> latest_;
   bool sync_ = true;
   std::string path_;
+  // Set once at open, before any other thread sees the store.
+  const Keyring* keyring_ = nullptr;
+  bool sealed_ = false;  // stored values are sealed with `keyring_`
   std::atomic<bool> closing_{false};
 
   absl::Mutex write_mu_;

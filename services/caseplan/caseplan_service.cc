@@ -14,7 +14,8 @@ using identity::Caller;
     auto* domain = target;                                                                       \
     return rpc::RunUnary(                                                                        \
         ctx, *auth_, workers_, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }); \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); },    \
+        rpc::AuditPoint{audit_, "/samepage.caseplan.v1.CasePlans/" #Method});                      \
   }
 
 SAMEPAGE_UNARY(GetPlan, v1::GetPlanRequest, v1::Plan, plans_)

@@ -12,8 +12,9 @@ namespace samepage::caseplan {
 class CasePlanService final : public v1::CasePlans::CallbackService {
  public:
   CasePlanService(Plans* plans, Notes* notes, storage::Store* store,
-                  const rpc::Authenticator* authenticator)
-      : plans_(plans), notes_(notes), store_(store), auth_(authenticator) {}
+                  const rpc::Authenticator* authenticator,
+                  rpc::AuditSink* audit = nullptr)
+      : plans_(plans), notes_(notes), store_(store), auth_(authenticator), audit_(audit) {}
 
 #define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
@@ -48,6 +49,8 @@ class CasePlanService final : public v1::CasePlans::CallbackService {
   Notes* notes_;
   storage::Store* store_;
   const rpc::Authenticator* auth_;
+  // Where every call is put on record; null: nowhere (tests of the logic).
+  rpc::AuditSink* audit_;
   // Handlers run here, off gRPC's callback threads (see rpc::WorkerPool).
   rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };

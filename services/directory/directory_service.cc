@@ -13,7 +13,8 @@ using identity::Caller;
     auto* domain = target;                                                                       \
     return rpc::RunUnary(                                                                        \
         ctx, *auth_, workers_, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }); \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); },    \
+        rpc::AuditPoint{audit_, "/samepage.directory.v1.Directory/" #Method});                     \
   }
 
 SAMEPAGE_UNARY(CreateOrganization, v1::CreateOrganizationRequest, v1::Organization, directory_)

@@ -10,8 +10,9 @@ namespace samepage::directory {
 // The gRPC face of the directory: decode, authenticate, call, encode.
 class DirectoryService final : public v1::Directory::CallbackService {
  public:
-  DirectoryService(Directory* directory, Roster* roster, const rpc::Authenticator* authenticator)
-      : directory_(directory), roster_(roster), auth_(authenticator) {}
+  DirectoryService(Directory* directory, Roster* roster, const rpc::Authenticator* authenticator,
+                   rpc::AuditSink* audit = nullptr)
+      : directory_(directory), roster_(roster), auth_(authenticator), audit_(audit) {}
 
   grpc::ServerUnaryReactor* CreateOrganization(grpc::CallbackServerContext* ctx,
                                                const v1::CreateOrganizationRequest* req,
@@ -57,6 +58,8 @@ class DirectoryService final : public v1::Directory::CallbackService {
   Directory* directory_;
   Roster* roster_;
   const rpc::Authenticator* auth_;
+  // Where every call is put on record; null: nowhere (tests of the logic).
+  rpc::AuditSink* audit_;
   // Handlers run here, off gRPC's callback threads.
   rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };

@@ -13,7 +13,8 @@ using identity::Caller;
     return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                                \
                          [registry](const Caller& caller, const Request& r) {             \
                            return registry->Method(caller, r);                            \
-                         });                                                              \
+                         },                                                               \
+                         rpc::AuditPoint{audit_, "/samepage.registry.v1.CaseRegistry/" #Method}); \
   }
 
 SAMEPAGE_UNARY(CreateCase, v1::CreateCaseRequest, v1::Case)

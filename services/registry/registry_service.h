@@ -9,8 +9,9 @@ namespace samepage::registry {
 // The gRPC face of the registry: decode, authenticate, call, encode.
 class RegistryService final : public v1::CaseRegistry::CallbackService {
  public:
-  RegistryService(Registry* registry, const rpc::Authenticator* authenticator)
-      : registry_(registry), auth_(authenticator) {}
+  RegistryService(Registry* registry, const rpc::Authenticator* authenticator,
+                  rpc::AuditSink* audit = nullptr)
+      : registry_(registry), auth_(authenticator), audit_(audit) {}
 
 #define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
@@ -38,6 +39,8 @@ class RegistryService final : public v1::CaseRegistry::CallbackService {
  private:
   Registry* registry_;
   const rpc::Authenticator* auth_;
+  // Where every call is put on record; null: nowhere (tests of the logic).
+  rpc::AuditSink* audit_;
   // Handlers run here, off gRPC's callback threads.
   rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };

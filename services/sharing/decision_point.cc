@@ -1,7 +1,5 @@
 #include "services/sharing/decision_point.h"
 
-#include <openssl/evp.h>
-
 #include <map>
 #include <set>
 #include <utility>
@@ -9,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/audit/hash_chain.h"
 #include "common/clock/time_util.h"
 #include "common/status/status_macros.h"
 #include "common/storage/page_token.h"
@@ -103,16 +102,6 @@ absl::Status Denied(absl::string_view case_name) {
       "lead agency"));
 }
 
-std::string Sha256Hex(absl::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
-    // An impossible state for SHA-256 over memory: fail loudly.
-    std::abort();
-  }
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len));
-}
-
 // A page of results from an index scan: stops after `size` matches and
 // remembers where to resume.
 struct Pager {
@@ -132,10 +121,11 @@ struct Pager {
 };
 
 // A disclosure's chain hash: SHA-256 (lower-case hex) over the previous
-// entry's chain hash followed by this entry serialised without its own hash.
+// entry's chain hash followed by this entry serialised without its own hash
+// (the same chain as every service's audit trail).
 std::string ChainHash(const std::string& previous, v1::Disclosure d) {
   d.clear_chain_hash();
-  return Sha256Hex(absl::StrCat(previous, d.SerializeAsString()));
+  return audit::ChainHash(previous, d.SerializeAsString());
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ using identity::Caller;
     auto* domain = target;                                                                       \
     return rpc::RunUnary(                                                                        \
         ctx, *auth_, workers_, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }); \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); },    \
+        rpc::AuditPoint{audit_, "/samepage.sharing.v1.Sharing/" #Method});                         \
   }
 
 SAMEPAGE_UNARY(CreateCategory, v1::CreateCategoryRequest, v1::Category, decisions_)

@@ -11,8 +11,13 @@ namespace samepage::sharing {
 class SharingService final : public v1::Sharing::CallbackService {
  public:
   SharingService(DecisionPoint* decisions, InformationRequests* requests, storage::Store* store,
-                 const rpc::Authenticator* authenticator)
-      : decisions_(decisions), requests_(requests), store_(store), auth_(authenticator) {}
+                 const rpc::Authenticator* authenticator,
+                 rpc::AuditSink* audit = nullptr)
+      : decisions_(decisions),
+        requests_(requests),
+        store_(store),
+        auth_(authenticator),
+        audit_(audit) {}
 
 #define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
@@ -55,6 +60,8 @@ class SharingService final : public v1::Sharing::CallbackService {
   InformationRequests* requests_;
   storage::Store* store_;
   const rpc::Authenticator* auth_;
+  // Where every call is put on record; null: nowhere (tests of the logic).
+  rpc::AuditSink* audit_;
   // Handlers run here, off gRPC's callback threads.
   rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
 };

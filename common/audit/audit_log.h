@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock/clock.h"
+#include "common/rpc/audit_sink.h"
+#include "common/storage/store.h"
+#include "samepage/audit/v1/audit_entry.pb.h"
+
+namespace samepage::audit {
+
+// The column family of a service's database that holds its audit trail:
+// sequence (8 bytes big-endian) -> samepage.audit.v1.AuditEntry.
+inline constexpr char kAuditColumnFamily[] = "audit";
+
+// A service's audit trail, appended to its own database.
+//
+// Group commit: calls hand their records to one writer thread, which appends
+// everything queued since its last write as one synced batch and then lets
+// those calls finish. Under load many calls share one fsync instead of
+// queueing for one each; an idle server pays one fsync per call, as any
+// durable write does.
+class AuditLog final : public rpc::AuditSink {
+ public:
+  // `store` must have been opened with kAuditColumnFamily and outlive the
+  // log; `service` names the trail in each entry.
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Start(storage::Store* store,
+                                                         const Clock* clock,
+                                                         std::string service);
+  // Writes what is queued, then stops.
+  ~AuditLog() override;
+
+  void Record(rpc::AuditRecord record, absl::AnyInvocable<void(absl::Status)> done) override;
+
+  // Entries written so far (the newest sequence number).
+  int64_t written() const;
+
+ private:
+  struct Pending {
+    rpc::AuditRecord record;
+    absl::AnyInvocable<void(absl::Status)> done;
+  };
+  AuditLog(storage::Store* store, const Clock* clock, std::string service)
+      : store_(store), clock_(clock), service_(std::move(service)) {}
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Run();
+  absl::Status Append(std::vector<Pending>& group);
+
+  storage::Store* store_;
+  const Clock* clock_;
+  std::string service_;
+
+  mutable absl::Mutex mu_;
+  std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // The chain's head; touched by the writer thread only (and Start).
+  int64_t sequence_ = 0;
+  std::string head_hash_;
+  std::thread writer_;
+};
+
+// The key of entry `sequence` in kAuditColumnFamily.
+std::string AuditKey(int64_t sequence);
+
+// The chain hash an entry must carry (its `hash` field is ignored).
+std::string EntryHash(const v1::AuditEntry& entry);
+
+}  // namespace samepage::audit

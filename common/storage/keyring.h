@@ -1,0 +1,62 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace samepage::storage {
+
+// The file development mode keeps its data-encryption key in, in the data
+// folder (next to the development signing key).
+inline constexpr char kDevEncryptionKeysFile[] = "encryption.keys";
+
+// Data-encryption keys: AES-256-GCM authenticated encryption of stored
+// values, each sealed value naming the key that sealed it so that keys can
+// rotate. New values are sealed with the active key; every listed key still
+// opens what it sealed.
+//
+// Key file: one key per line, `<key id> <base64 of 32 random bytes>`, the
+// first line the active key; blank lines and `#` comments are ignored. The
+// file must not be readable by group or others (chmod 600).
+class Keyring {
+ public:
+  struct Key {
+    std::string id;
+    std::string bytes;  // 32
+  };
+
+  // Parses the key file format; `origin` names the file in errors.
+  static absl::StatusOr<std::unique_ptr<Keyring>> Parse(absl::string_view text,
+                                                        absl::string_view origin);
+  static absl::StatusOr<std::unique_ptr<Keyring>> LoadFile(const std::string& path);
+  // Development mode: <data_dir>/encryption.keys, made with one new key on
+  // first use.
+  static absl::StatusOr<std::unique_ptr<Keyring>> LoadOrCreateDev(const std::string& data_dir);
+  // A new key file line: `<id> <base64>` with a random id and key.
+  static std::string NewKeyLine();
+
+  const std::string& active_id() const { return keys_.front().id; }
+
+  // The sealed form of `plaintext`: envelope version (1 byte), key id length
+  // (1 byte), key id, 12-byte random nonce, ciphertext, 16-byte tag. `aad`
+  // (where the value is stored) is authenticated but not stored, so a value
+  // moved to another place no longer opens.
+  std::string Seal(absl::string_view plaintext, absl::string_view aad) const;
+  // The plaintext of a sealed value; DATA_LOSS when it was altered, sealed
+  // for another place, or is not a sealed value, FAILED_PRECONDITION when
+  // its key is not in this keyring.
+  absl::StatusOr<std::string> Open(absl::string_view sealed, absl::string_view aad) const;
+  // The id of the key that sealed `sealed`, or empty when it is not a
+  // well-formed sealed value.
+  static std::string KeyIdOf(absl::string_view sealed);
+
+ private:
+  explicit Keyring(std::vector<Key> keys) : keys_(std::move(keys)) {}
+  const Key* Find(absl::string_view id) const;
+  std::vector<Key> keys_;
+};
+
+}  // namespace samepage::storage
