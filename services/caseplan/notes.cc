@@ -419,7 +419,10 @@ absl::StatusOr<v1::Note> Notes::AmendNote(const Caller& caller, const v1::AmendN
   if (!req.has_note()) return Invalid("note", "must be set");
   const v1::Note& in = req.note();
   ASSIGN_OR_RETURN(auto parsed, ParseNote("note.name", in.name()));
-  const auto& [case_id, note_id] = parsed;
+  // Plain references, not a structured binding: a lambda below captures them,
+  // which clang before 16 does not allow for bindings.
+  const std::string& case_id = parsed.first;
+  const std::string& note_id = parsed.second;
   const google::protobuf::FieldMask& mask = req.update_mask();
   RETURN_IF_ERROR(val::FieldMaskPaths("update_mask", mask,
                                       {"title", "body", "category", "subject", "occur_time"}));
@@ -565,7 +568,10 @@ absl::StatusOr<v1::ListNoteVersionsResponse> Notes::ListNoteVersions(
 absl::StatusOr<v1::NoteAcknowledgement> Notes::AcknowledgeNote(
     const Caller& caller, const v1::AcknowledgeNoteRequest& req) {
   ASSIGN_OR_RETURN(auto parsed, ParseNote("name", req.name()));
-  const auto& [case_id, note_id] = parsed;
+  // Plain references, not a structured binding: a lambda below captures them,
+  // which clang before 16 does not allow for bindings.
+  const std::string& case_id = parsed.first;
+  const std::string& note_id = parsed.second;
   if (req.version_number() < 0) return Invalid("version_number", "must not be negative");
   RETURN_IF_ERROR(RequireReader(caller, CaseName(case_id)).status());
   const std::string me = caller.PersonName();
