@@ -605,8 +605,11 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
     bool head_loaded = false;
     response.Clear();
     for (const v1::CheckAccessRequest& r : requests) {
-      auto [it, inserted] = by_case.try_emplace(r.case_());
-      if (inserted) {
+      // Not a structured binding: the lambdas below capture `it`, which
+      // clang before 16 does not allow for bindings.
+      const auto emplaced = by_case.try_emplace(r.case_());
+      const auto it = emplaced.first;
+      if (emplaced.second) {
         std::string case_id = IdOf(r.case_());
         RETURN_IF_ERROR(data_.ScanConsents(view, case_id, false, "",
                                            [&](absl::string_view, const v1::ConsentDirective& c) {
