@@ -584,7 +584,10 @@ absl::StatusOr<v1::DiffPlanVersionsResponse> Plans::DiffPlanVersions(
 absl::StatusOr<v1::PlanAcknowledgement> Plans::AcknowledgePlanVersion(
     const Caller& caller, const v1::AcknowledgePlanVersionRequest& req) {
   ASSIGN_OR_RETURN(auto parsed, ParseVersion("name", req.name()));
-  const auto& [case_id, number] = parsed;
+  // Plain references, not a structured binding: a lambda below captures them,
+  // which clang before 16 does not allow for bindings.
+  const std::string& case_id = parsed.first;
+  const int32_t& number = parsed.second;
   const std::string me = caller.PersonName();
   if (me.empty()) {
     return absl::PermissionDeniedError(
