@@ -46,7 +46,8 @@ AuditLog::~AuditLog() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  writer_.join();
+  // Not started when Start failed before starting it.
+  if (writer_.joinable()) writer_.join();
 }
 
 void AuditLog::Record(rpc::AuditRecord record, absl::AnyInvocable<void(absl::Status)> done) {
@@ -69,6 +70,11 @@ int64_t AuditLog::written() const {
   return written_;
 }
 
+int64_t AuditLog::groups() const {
+  absl::MutexLock lock(&mu_);
+  return groups_;
+}
+
 void AuditLog::Run() {
   for (;;) {
     std::vector<Pending> group;
@@ -82,6 +88,7 @@ void AuditLog::Run() {
     if (written.ok()) {
       absl::MutexLock lock(&mu_);
       written_ = sequence_;
+      ++groups_;
     }
     // Outside the lock: finishing a call may take gRPC's locks.
     for (Pending& pending : group) pending.done(written);

@@ -42,6 +42,8 @@ class AuditLog final : public rpc::AuditSink {
 
   // Entries written so far (the newest sequence number).
   int64_t written() const;
+  // Synced batches written so far (each holds every entry queued meanwhile).
+  int64_t groups() const;
 
  private:
   struct Pending {
@@ -62,6 +64,7 @@ class AuditLog final : public rpc::AuditSink {
   std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t groups_ ABSL_GUARDED_BY(mu_) = 0;
 
   // The chain's head; touched by the writer thread only (and Start).
   int64_t sequence_ = 0;
