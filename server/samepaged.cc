@@ -10,10 +10,15 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "server/audit_command.h"
+#include "server/backup_command.h"
+#include "server/config_file.h"
+#include "server/health_command.h"
+#include "server/options_check.h"
 #include "server/server_host.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to listen on (port 0: any free port)");
@@ -72,8 +77,33 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of the Prometheus metrics page, GET /metrics (port 0: any free port); it has "
           "no authentication, so use an address only monitoring reaches. Empty: no metrics page");
 
+ABSL_FLAG(std::string, config, "",
+          "configuration file: one `setting = value` per line, where every flag is a setting; "
+          "flags on the command line override it");
+ABSL_FLAG(bool, check_config, false,
+          "check the configuration (file and flags) without starting, print it, and exit: 0 when "
+          "it is good");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "on SIGTERM, how long calls in flight may take to finish");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a plaintext listener that serves only the gRPC health service "
+          "(grpc.health.v1), for probes that cannot do mutual TLS such as Kubernetes grpc "
+          "probes; empty: none");
+ABSL_FLAG(std::string, backup_dir, "",
+          "folder for online backups (Admin.CreateBackup, `samepaged backup`), one subfolder per "
+          "service; empty: backups are refused");
+
 int main(int argc, char** argv) {
   // Subcommands: each keeps its own flags, which are not server settings.
+  if (argc > 1 && std::string(argv[1]) == "backup") {
+    return samepage::server::RunBackupCommand(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string(argv[1]) == "restore") {
+    return samepage::server::RunRestoreCommand(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string(argv[1]) == "health") {
+    return samepage::server::RunHealthCommand(argc - 1, argv + 1);
+  }
   if (argc > 1 && std::string(argv[1]) == "audit-verify") {
     return samepage::server::RunAuditVerifyCommand(argc - 1, argv + 1);
   }
@@ -86,8 +116,24 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "new-encryption-key") {
     return samepage::server::RunNewEncryptionKeyCommand(argc - 1, argv + 1);
   }
-  absl::SetProgramUsageMessage("Hosts SamePage's gRPC services.\n  samepaged --dev");
+  absl::SetProgramUsageMessage(
+      "Hosts SamePage's gRPC services.\n  samepaged --dev\n  samepaged --config FILE "
+      "[--check_config]\n  samepaged backup --help\n  samepaged restore --help\n  samepaged health --help");
+  // The configuration file is applied before the command line, so that
+  // flags override it; its settings are the program's flags.
+  samepage::server::ConfigSources config;
+  const std::vector<std::string> kNotSettings = {"config", "check_config"};
+  if (std::string file = samepage::server::FindArgument(argc, argv, "config"); !file.empty()) {
+    auto settings = samepage::server::ReadConfigFile(file);
+    absl::Status applied = settings.ok() ? config.Apply(*settings, file, kNotSettings)
+                                         : settings.status();
+    if (!applied.ok()) {
+      std::fprintf(stderr, "samepaged: %s\n", std::string(applied.message()).c_str());
+      return 2;
+    }
+  }
   absl::ParseCommandLine(argc, argv);
+  auto describe = [&config](absl::string_view name) { return config.Describe(name); };
 
   // Signals are taken by sigwait below, not by a handler: block them before
   // any thread starts so every thread inherits the mask.
@@ -125,25 +171,38 @@ int main(int argc, char** argv) {
   options.person_status_ttl = absl::GetFlag(FLAGS_person_status_ttl);
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   options.log = stderr;  // structured logs, one JSON object per line
+  options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
 
-  for (absl::string_view peer : absl::StrSplit(absl::GetFlag(FLAGS_peer), ',', absl::SkipEmpty())) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(peer, absl::MaxSplits('=', 1));
-    if (kv.first.empty() || kv.second.empty()) {
-      std::fprintf(stderr, "samepaged: --peer: \"%s\" is not service=host:port\n",
-                   std::string(peer).c_str());
-      return 2;
-    }
-    options.peers[kv.first] = kv.second;
+  auto peers = samepage::server::ParsePeers(absl::GetFlag(FLAGS_peer), describe);
+  if (!peers.ok()) {
+    std::fprintf(stderr, "samepaged: %s\n", std::string(peers.status().message()).c_str());
+    return 2;
   }
+  options.peers = *std::move(peers);
   if (!absl::GetFlag(FLAGS_service_token_file).empty()) {
     std::ifstream in(absl::GetFlag(FLAGS_service_token_file));
     std::string token;
     if (!in || !std::getline(in, token) || token.empty()) {
-      std::fprintf(stderr, "samepaged: --service_token_file: cannot read a token from %s\n",
+      std::fprintf(stderr, "samepaged: %s: cannot read a token from %s\n",
+                   describe("service_token_file").c_str(),
                    absl::GetFlag(FLAGS_service_token_file).c_str());
       return 2;
     }
     options.service_token = token;
+  }
+  if (absl::Status checked = samepage::server::CheckServerOptions(options, describe);
+      !checked.ok()) {
+    std::fprintf(stderr, "samepaged: %s\n", std::string(checked.message()).c_str());
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_check_config)) {
+    std::printf("samepaged: configuration is good:\n");
+    for (const auto& setting : samepage::server::ConfigurableSettings(kNotSettings)) {
+      std::printf("  %s = %s\n", setting.name.c_str(),
+                  absl::FindCommandLineFlag(setting.name)->CurrentValue().c_str());
+    }
+    return 0;
   }
 
   auto host = samepage::server::ServerHost::Start(options);
@@ -174,7 +233,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   std::printf("samepaged: %s received, shutting down\n", received == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
-  (*host)->Shutdown(absl::Seconds(10));
+  (*host)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   host->reset();  // closes the databases; every acknowledged write was synced
   std::printf("samepaged: stopped\n");
   std::fflush(stdout);

@@ -29,6 +29,7 @@
 #include "common/storage/store.h"
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
+#include "server/admin_service.h"
 #include "server/ticker.h"
 #include "services/caseplan/caseplan_events.h"
 #include "services/caseplan/caseplan_service.h"
@@ -203,6 +204,15 @@ std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> Follow
 
 }  // namespace
 
+std::map<std::string, std::vector<std::string>> PeersEachServiceCalls() {
+  return {
+      {"directory", {"registry"}},
+      {"registry", {"directory"}},
+      {"sharing", {"registry", "directory"}},
+      {"caseplan", {"registry", "directory", "sharing"}},
+  };
+}
+
 bool IsLoopbackAddress(const std::string& listen_address) {
   absl::string_view host = listen_address;
   size_t colon = host.rfind(':');
@@ -273,12 +283,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.peers.SetAddress(service, address);
   }
   // The peers each service calls: hosted here, or given with --peer.
-  const std::map<std::string, std::vector<std::string>> needs = {
-      {"directory", {"registry"}},
-      {"registry", {"directory"}},
-      {"sharing", {"registry", "directory"}},
-      {"caseplan", {"registry", "directory", "sharing"}},
-  };
+  const std::map<std::string, std::vector<std::string>> needs = PeersEachServiceCalls();
   for (const auto& [service, peers] : needs) {
     if (!Hosts(options, service)) continue;
     for (const std::string& needed : peers) {
@@ -405,6 +410,20 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.guard = std::make_unique<rpc::CallerGuard>(std::move(guard), p.person_status.get());
     p.authenticator->set_guard(p.guard.get());
   }
+  {
+    // Online backups, made by the server that owns the databases.
+    std::vector<AdminService::HostedStore> stores;
+    for (const std::string& service : AdminService::BackupOrder()) {
+      storage::Store* store = service == "directory"  ? p.directory_store.get()
+                              : service == "registry" ? p.registry_store.get()
+                              : service == "caseplan" ? p.caseplan_store.get()
+                              : service == "sharing"  ? p.sharing_store.get()
+                                                      : nullptr;
+      if (store != nullptr) stores.push_back({service, store});
+    }
+    p.services.push_back(std::make_unique<AdminService>(std::move(stores), options.backup_dir,
+                                                        p.authenticator.get()));
+  }
   for (auto& service : p.services) builder.RegisterService(service.get());
 
   host->server_ = builder.BuildAndStart();
@@ -481,6 +500,23 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (health != nullptr) {
     for (const std::string& name : serving) health->SetServingStatus(name, true);
   }
+  if (!options.health_listen_address.empty()) {
+    // A second server with nothing but its own health service, which says
+    // what the main one says: serving from here on, not serving from
+    // Shutdown on.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(options.health_listen_address,
+                                    grpc::InsecureServerCredentials(), &host->health_port_);
+    host->health_server_ = health_builder.BuildAndStart();
+    if (host->health_server_ == nullptr || host->health_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("--health_listen: cannot listen on ",
+                                                 options.health_listen_address));
+    }
+    grpc::HealthCheckServiceInterface* probe = host->health_server_->GetHealthCheckService();
+    if (probe != nullptr) {
+      for (const std::string& name : serving) probe->SetServingStatus(name, true);
+    }
+  }
   if (!options.metrics_listen_address.empty()) {
     ServerHost* h = host.get();
     ASSIGN_OR_RETURN(p.metrics, observe::MetricsServer::Start(options.metrics_listen_address,
@@ -530,6 +566,13 @@ int64_t ServerHost::DirectoryEventsHandled() const {
 }
 
 void ServerHost::Shutdown(absl::Duration grace) {
+  if (health_server_ != nullptr) {
+    // Probes see the server go before it stops answering calls.
+    if (auto* probe = health_server_->GetHealthCheckService()) probe->Shutdown();
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+    health_server_.reset();
+  }
   parts_->metrics.reset();
   if (parts_->log != nullptr && !shut_down_ && server_ != nullptr) {
     parts_->log->Write("info", "shutting down", {{"port", port_}});

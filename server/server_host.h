@@ -79,6 +79,12 @@ struct ServerOptions {
   // 32 bytes>` per line, first = active, mode 0600). Required outside
   // development mode; development mode keeps one in data_dir.
   std::string encryption_keys_file;
+  // Where Admin.CreateBackup writes backups (<backup_dir>/<service>); empty:
+  // backups are refused.
+  std::string backup_dir;
+  // host:port of a plaintext listener serving only the gRPC health service
+  // (no data, no calls), for probes that cannot do mutual TLS; empty: none.
+  std::string health_listen_address;
   // host:port of the Prometheus metrics page (GET /metrics); empty: none.
   // Port 0 picks a free port (see ServerHost::metrics_port()).
   std::string metrics_listen_address;
@@ -104,6 +110,8 @@ class ServerHost {
   int64_t DirectoryEventsHandled() const;
   // The port of the metrics page; 0 without one.
   int metrics_port() const { return metrics_port_; }
+  // The port of the plaintext health-only listener; 0 when there is none.
+  int health_port() const { return health_port_; }
   // Every event consumer this server runs, by name, with its progress.
   std::vector<observe::ConsumerProgress> Consumers() const;
   // The Prometheus text page: calls, stores, event consumers.
@@ -118,8 +126,16 @@ class ServerHost {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int metrics_port_ = 0;
+  // Answers only grpc.health.v1.Health, in plaintext, for probes that
+  // cannot present a client certificate (Kubernetes grpc probes).
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   bool shut_down_ = false;
 };
+
+// The peers each service calls: hosted in the same process, or named with
+// --peer. Start refuses a configuration that leaves one out.
+std::map<std::string, std::vector<std::string>> PeersEachServiceCalls();
 
 // Whether `listen_address` (host:port) names a loopback interface.
 bool IsLoopbackAddress(const std::string& listen_address);

@@ -12,6 +12,7 @@ packages=(
   libcpp-httplib-dev python3-grpcio python3-protobuf
   tzdata
   clang libclang-rt-14-dev
+  python3 python3-yaml openssl
 )
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
