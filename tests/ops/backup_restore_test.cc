@@ -419,5 +419,38 @@ TEST(BackupRestoreTest, RefusedWithoutABackupFolderOrAdminToken) {
   EXPECT_THAT(output, HasSubstr("holds no service's backups"));
 }
 
+// The plaintext health-only listener, through `samepaged health`: what a
+// container health check or a Kubernetes grpc probe sees.
+TEST(HealthListenerTest, AnswersHealthAndNothingElse) {
+  TempDir dir;
+  absl::StatusOr<int> health_port = samepage::testing::PickFreePort();
+  ASSERT_TRUE(health_port.ok());
+  const std::string health = absl::StrCat("127.0.0.1:", *health_port);
+  auto server = SamepagedProcess::Start(
+      SAMEPAGED_BINARY,
+      {"--dev", "--data_dir", dir.Sub("data"), "--listen", "127.0.0.1:0", "--services",
+       "directory,registry", "--health_listen", health},
+      dir.Sub("server.log"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string probe = absl::StrCat(SAMEPAGED_BINARY, " health --server ", health);
+  auto [code, output] = RunCommand(probe);
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_THAT(output, HasSubstr("SERVING"));
+  std::tie(code, output) = RunCommand(probe + " --service samepage.registry.v1.CaseRegistry");
+  EXPECT_EQ(code, 0) << output;
+  // A service this server does not host.
+  std::tie(code, output) = RunCommand(probe + " --service samepage.sharing.v1.Sharing");
+  EXPECT_EQ(code, 1) << output;
+  // The health port serves nothing else.
+  Client client(*health_port, dir.Sub("data"));
+  dir::ListOrganizationsResponse orgs;
+  grpc::Status s = client.directory->ListOrganizations(Client::Ctx(client.admin).get(),
+                                                       dir::ListOrganizationsRequest(), &orgs);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << s.error_message();
+  (*server)->Stop();
+  std::tie(code, output) = RunCommand(probe + " --timeout 2s");
+  EXPECT_EQ(code, 1) << output;
+}
+
 }  // namespace
 }  // namespace samepage
