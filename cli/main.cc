@@ -20,6 +20,7 @@
 #include "cli/flag_values.h"
 #include "cli/plan_commands.h"
 #include "cli/sharing_commands.h"
+#include "cli/updates_commands.h"
 
 namespace samepage::cli {
 namespace {
@@ -55,6 +56,7 @@ CommandTable BuildCommands() {
   AddCaseCommands(&table);
   AddSharingCommands(&table);
   AddPlanCommands(&table);
+  AddUpdatesCommands(&table);
   AddDevTokenCommand(&table);
   return table;
 }

@@ -788,6 +788,7 @@ absl::Status NoteAdd(Invocation& invocation, const ParsedArgs& args) {
   if (args.Has("subject")) n->set_subject(SubjectName(case_name, args.Get("subject")));
   if (args.Has("answers"))
     n->set_answers_request(ExpandName("informationRequests", args.Get("answers")));
+  for (const std::string& to : args.GetAll("to")) n->add_addressees(PersonName(to));
   if (args.Has("occurred")) {
     absl::StatusOr<absl::Time> t = ParseTime("occurred", args.Get("occurred"), absl::Now());
     if (!t.ok()) return t.status();
@@ -1041,12 +1042,13 @@ void AddPlanCommands(CommandTable* table) {
       .words = {"note", "add"},
       .synopsis = absl::StrCat("CASE --kind ", kinds,
                                " --category CAT --title T (--body TEXT | --body-file FILE) "
-                               "[--subject SUBJECT_ID] [--answers REQUEST] [--occurred RFC3339] "
-                               "[--id ID]"),
+                               "[--subject SUBJECT_ID] [--answers REQUEST] [--to PERSON]... "
+                               "[--occurred RFC3339] [--id ID]"),
       .summary = "Adds a note to a case. CAT is a sensitivity category of the sharing catalog "
                  "(general, mental-health, substance-use-part2, court-report, "
                  "psychotherapy-notes, ...); it decides who may read the note. --answers "
-                 "REQUEST marks that information request fulfilled by this note.",
+                 "REQUEST marks that information request fulfilled by this note; --to "
+                 "addresses it to people, who get an update.",
       .flags = {{"kind", "KIND"},
                 {"category", "CAT"},
                 {"title", "T"},
@@ -1054,6 +1056,7 @@ void AddPlanCommands(CommandTable* table) {
                 {"body-file", "FILE"},
                 {"subject", "SUBJECT_ID"},
                 {"answers", "REQUEST"},
+                {"to", "PERSON", true},
                 {"occurred", "TIME"},
                 {"id", "ID"}},
       .min_positionals = 1,

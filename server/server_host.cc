@@ -30,6 +30,7 @@
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "server/admin_service.h"
+#include "server/follow.h"
 #include "server/ticker.h"
 #include "services/caseplan/caseplan_events.h"
 #include "services/caseplan/caseplan_service.h"
@@ -50,6 +51,10 @@
 #include "services/sharing/peers.h"
 #include "services/sharing/sharing_events.h"
 #include "services/sharing/sharing_service.h"
+#include "services/updates/fanout.h"
+#include "services/updates/feed.h"
+#include "services/updates/peers.h"
+#include "services/updates/updates_service.h"
 
 namespace samepage::server {
 
@@ -92,14 +97,36 @@ struct ServerHost::Parts {
   std::unique_ptr<sharing::GrpcPeers> sharing_peers;
   std::unique_ptr<sharing::DecisionPoint> decisions;
   std::unique_ptr<sharing::InformationRequests> requests;
+  std::unique_ptr<storage::Store> updates_store;
+  std::unique_ptr<updates::GrpcPeers> updates_peers;
+  std::unique_ptr<updates::Fanout> fanout;
+  std::unique_ptr<updates::Feed> feed;
   // Declared after what it drives, so that it stops first.
   std::unique_ptr<Ticker> ticker;
   // Reactions to registry events: requests and plan items follow a handoff.
   std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> sharing_handoffs;
   std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> caseplan_handoffs;
 
+  // People's updates, from the registry's, case plans' and sharing's events.
+  std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> registry_updates;
+  std::unique_ptr<events::EventConsumer<caseplan::v1::WatchEventsResponse>> caseplan_updates;
+  std::unique_ptr<events::EventConsumer<sharing::v1::WatchEventsResponse>> sharing_updates;
+
   // The registry's reactions to directory events (projection, handoff).
   std::unique_ptr<events::EventConsumer<directory::v1::WatchEventsResponse>> directory_events;
+
+  // The databases of the services hosted here, by service name.
+  std::vector<std::pair<std::string, storage::Store*>> Stores() const {
+    std::vector<std::pair<std::string, storage::Store*>> out;
+    for (auto [service, store] : {std::pair{"directory", directory_store.get()},
+                                  {"registry", registry_store.get()},
+                                  {"caseplan", caseplan_store.get()},
+                                  {"sharing", sharing_store.get()},
+                                  {"updates", updates_store.get()}}) {
+      if (store != nullptr) out.emplace_back(service, store);
+    }
+    return out;
+  }
 
   // Each hosted service's audit trail, in its own database: outlives the
   // services (whose calls finish once on record), not the stores.
@@ -167,20 +194,9 @@ std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> Follow
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers->Channel("registry"));
     return registry::v1::CaseRegistry::NewStub(channel);
   };
-  return std::make_unique<events::EventConsumer<registry::v1::WatchEventsResponse>>(
-      std::move(name), store,
-      [tokens]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
-        ASSIGN_OR_RETURN(std::string token, tokens->Token());
-        return rpc::PeerContext(token, absl::InfiniteDuration());
-      },
-      [registry](grpc::ClientContext* ctx, int64_t after)
-          -> std::unique_ptr<grpc::ClientReader<registry::v1::WatchEventsResponse>> {
-        auto stub = registry();
-        if (!stub.ok()) return nullptr;
-        registry::v1::WatchEventsRequest req;
-        req.set_after_revision(after);
-        return (*stub)->WatchEvents(ctx, req);
-      },
+  return Follow<registry::v1::CaseRegistry, registry::v1::WatchEventsRequest,
+                registry::v1::WatchEventsResponse>(
+      std::move(name), "registry", store, peers, tokens,
       [tokens, registry, hand_over](const registry::v1::WatchEventsResponse& response,
                                     int64_t) -> absl::Status {
         const registry::v1::Event& event = response.event();
@@ -202,6 +218,23 @@ std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> Follow
       });
 }
 
+// Follows `peer`'s events into people's feeds: `fan_out` says who each event
+// concerns, and the feed applies each event once (its cursor is written with
+// the updates).
+template <typename Service, typename Request, typename Response, typename FanOutFn>
+std::unique_ptr<events::EventConsumer<Response>> FollowIntoFeeds(
+    const std::string& peer, storage::Store* store, rpc::PeerChannels* peers,
+    rpc::TokenSource* tokens, updates::Feed* feed, FanOutFn fan_out) {
+  std::string name = absl::StrCat("updates.", peer, "-events");
+  return Follow<Service, Request, Response>(
+      name, peer, store, peers, tokens,
+      [feed, fan_out, name](const Response& response, int64_t revision) -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<updates::Addressed> addressed, fan_out(response.event()));
+        return feed->Apply(name, revision, std::move(addressed));
+      },
+      events::EventConsumer<Response>::Cursor::kSavedByHandler);
+}
+
 }  // namespace
 
 std::map<std::string, std::vector<std::string>> PeersEachServiceCalls() {
@@ -210,6 +243,7 @@ std::map<std::string, std::vector<std::string>> PeersEachServiceCalls() {
       {"registry", {"directory"}},
       {"sharing", {"registry", "directory"}},
       {"caseplan", {"registry", "directory", "sharing"}},
+      {"updates", {"registry", "directory", "caseplan", "sharing"}},
   };
 }
 
@@ -293,11 +327,12 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
       }
     }
   }
-  if ((Hosts(options, "registry") || Hosts(options, "sharing") || Hosts(options, "caseplan")) &&
+  if ((Hosts(options, "registry") || Hosts(options, "sharing") || Hosts(options, "caseplan") ||
+       Hosts(options, "updates")) &&
       p.service_tokens == nullptr) {
     return absl::InvalidArgumentError(
-        "--service_token_file: the registry, sharing and caseplan services call their peers on "
-        "nobody's behalf and need a token with scope samepage.service (or run with --dev)");
+        "--service_token_file: the registry, sharing, caseplan and updates services call their "
+        "peers on nobody's behalf and need a token with scope samepage.service (or run with --dev)");
   }
   p.authenticator = std::make_unique<rpc::Authenticator>(p.verifier.get(), p.clock, p.calls.get());
 
@@ -381,6 +416,27 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
         p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get(), audit));
     serving.push_back("samepage.sharing.v1.Sharing");
   }
+  if (Hosts(options, "updates")) {
+    ASSIGN_OR_RETURN(p.updates_store, OpenStore(options, p.keyring.get(), "updates",
+                                                updates::UpdatesColumnFamilies()));
+    p.updates_peers = std::make_unique<updates::GrpcPeers>(&p.peers, p.service_tokens.get());
+    p.fanout = std::make_unique<updates::Fanout>(p.updates_peers.get());
+    p.feed = std::make_unique<updates::Feed>(p.updates_store.get(), p.updates_peers.get());
+    p.services.push_back(
+        std::make_unique<updates::UpdatesService>(p.feed.get(), p.authenticator.get()));
+    serving.push_back("samepage.updates.v1.Updates");
+  }
+  {
+    // Online backups, made by the server that owns the databases.
+    std::vector<AdminService::HostedStore> stores;
+    for (const std::string& service : AdminService::BackupOrder()) {
+      for (const auto& [name, store] : p.Stores()) {
+        if (name == service) stores.push_back({name, store});
+      }
+    }
+    p.services.push_back(std::make_unique<AdminService>(std::move(stores), options.backup_dir,
+                                                        p.authenticator.get()));
+  }
   {
     // Who still holds their post: the directory's own records when it is
     // hosted here, else the directory's answer over gRPC.
@@ -410,20 +466,6 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.guard = std::make_unique<rpc::CallerGuard>(std::move(guard), p.person_status.get());
     p.authenticator->set_guard(p.guard.get());
   }
-  {
-    // Online backups, made by the server that owns the databases.
-    std::vector<AdminService::HostedStore> stores;
-    for (const std::string& service : AdminService::BackupOrder()) {
-      storage::Store* store = service == "directory"  ? p.directory_store.get()
-                              : service == "registry" ? p.registry_store.get()
-                              : service == "caseplan" ? p.caseplan_store.get()
-                              : service == "sharing"  ? p.sharing_store.get()
-                                                      : nullptr;
-      if (store != nullptr) stores.push_back({service, store});
-    }
-    p.services.push_back(std::make_unique<AdminService>(std::move(stores), options.backup_dir,
-                                                        p.authenticator.get()));
-  }
   for (auto& service : p.services) builder.RegisterService(service.get());
 
   host->server_ = builder.BuildAndStart();
@@ -443,25 +485,12 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
 
   if (p.registry != nullptr) {
     Parts* parts = &p;
-    p.directory_events =
-        std::make_unique<events::EventConsumer<directory::v1::WatchEventsResponse>>(
-            "registry.directory-events", p.registry_store.get(),
-            [parts]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
-              ASSIGN_OR_RETURN(std::string token, parts->service_tokens->Token());
-              return rpc::PeerContext(token, absl::InfiniteDuration());
-            },
-            [parts](grpc::ClientContext* ctx, int64_t after)
-                -> std::unique_ptr<grpc::ClientReader<directory::v1::WatchEventsResponse>> {
-              absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-                  parts->peers.Channel("directory");
-              if (!channel.ok()) return nullptr;
-              directory::v1::WatchEventsRequest req;
-              req.set_after_revision(after);
-              return directory::v1::Directory::NewStub(*channel)->WatchEvents(ctx, req);
-            },
-            [parts](const directory::v1::WatchEventsResponse& response, int64_t) {
-              return parts->registry->ApplyDirectoryEvent(response.event());
-            });
+    p.directory_events = Follow<directory::v1::Directory, directory::v1::WatchEventsRequest,
+                                directory::v1::WatchEventsResponse>(
+        "registry.directory-events", "directory", p.registry_store.get(), &p.peers,
+        p.service_tokens.get(), [parts](const directory::v1::WatchEventsResponse& response, int64_t) {
+          return parts->registry->ApplyDirectoryEvent(response.event());
+        });
     RETURN_IF_ERROR(p.directory_events->Start());
   }
 
@@ -482,6 +511,28 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
         [plans](const std::string& c, const std::string& from, const std::string& to,
                 const std::string& actor) { return plans->HandOver(c, from, to, actor); });
     RETURN_IF_ERROR(p.caseplan_handoffs->Start());
+  }
+
+  if (p.feed != nullptr) {
+    updates::Fanout* fanout = p.fanout.get();
+    p.registry_updates =
+        FollowIntoFeeds<registry::v1::CaseRegistry, registry::v1::WatchEventsRequest,
+                        registry::v1::WatchEventsResponse>(
+            "registry", p.updates_store.get(), &p.peers, p.service_tokens.get(), p.feed.get(),
+            [fanout](const registry::v1::Event& e) { return fanout->FromRegistry(e); });
+    p.caseplan_updates =
+        FollowIntoFeeds<caseplan::v1::CasePlans, caseplan::v1::WatchEventsRequest,
+                        caseplan::v1::WatchEventsResponse>(
+            "caseplan", p.updates_store.get(), &p.peers, p.service_tokens.get(), p.feed.get(),
+            [fanout](const caseplan::v1::Event& e) { return fanout->FromCasePlan(e); });
+    p.sharing_updates =
+        FollowIntoFeeds<sharing::v1::Sharing, sharing::v1::WatchEventsRequest,
+                        sharing::v1::WatchEventsResponse>(
+            "sharing", p.updates_store.get(), &p.peers, p.service_tokens.get(), p.feed.get(),
+            [fanout](const sharing::v1::Event& e) { return fanout->FromSharing(e); });
+    RETURN_IF_ERROR(p.registry_updates->Start());
+    RETURN_IF_ERROR(p.caseplan_updates->Start());
+    RETURN_IF_ERROR(p.sharing_updates->Start());
   }
 
   if (p.decisions != nullptr || p.plans != nullptr) {
@@ -537,26 +588,22 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
 std::vector<observe::ConsumerProgress> ServerHost::Consumers() const {
   std::vector<observe::ConsumerProgress> out;
   auto add = [&out](const auto* consumer) {
-    if (consumer != nullptr) out.push_back({consumer->name(), consumer->cursor(), consumer->seen()});
+    if (consumer != nullptr) out.push_back({consumer->name(), consumer->cursor(), consumer->head()});
   };
   // Every EventConsumer in Parts belongs here.
   add(parts_->directory_events.get());
   add(parts_->sharing_handoffs.get());
   add(parts_->caseplan_handoffs.get());
+  add(parts_->registry_updates.get());
+  add(parts_->caseplan_updates.get());
+  add(parts_->sharing_updates.get());
   return out;
 }
 
 std::string ServerHost::MetricsPage() const {
   observe::PrometheusText page;
   parts_->rpc_metrics.AppendTo(page);
-  std::vector<std::pair<std::string, storage::Store*>> stores;
-  for (auto [service, store] : {std::pair{"directory", parts_->directory_store.get()},
-                                {"registry", parts_->registry_store.get()},
-                                {"caseplan", parts_->caseplan_store.get()},
-                                {"sharing", parts_->sharing_store.get()}}) {
-    if (store != nullptr) stores.emplace_back(service, store);
-  }
-  observe::AppendStoreMetrics(stores, page);
+  observe::AppendStoreMetrics(parts_->Stores(), page);
   observe::AppendConsumerMetrics(Consumers(), page);
   return page.text();
 }
@@ -578,15 +625,17 @@ void ServerHost::Shutdown(absl::Duration grace) {
     parts_->log->Write("info", "shutting down", {{"port", port_}});
   }
   parts_->ticker.reset();
-  for (auto* consumer : {parts_->sharing_handoffs.get(), parts_->caseplan_handoffs.get()}) {
+  for (auto* consumer : {parts_->sharing_handoffs.get(), parts_->caseplan_handoffs.get(),
+                         parts_->registry_updates.get()}) {
     if (consumer != nullptr) consumer->Stop();
   }
+  if (parts_->caseplan_updates != nullptr) parts_->caseplan_updates->Stop();
+  if (parts_->sharing_updates != nullptr) parts_->sharing_updates->Stop();
   if (parts_->directory_events != nullptr) parts_->directory_events->Stop();
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  for (storage::Store* store : {parts_->directory_store.get(), parts_->registry_store.get(),
-                                parts_->caseplan_store.get(), parts_->sharing_store.get()}) {
-    if (store != nullptr) store->BeginClose();
+  for (auto& [service, store] : parts_->Stores()) {
+    store->BeginClose();
   }
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));

@@ -18,7 +18,8 @@
 namespace samepage::server {
 
 // The services one process can host.
-inline constexpr const char* kAllServices[] = {"directory", "registry", "caseplan", "sharing"};
+inline constexpr const char* kAllServices[] = {"directory", "registry", "caseplan", "sharing",
+                                                "updates"};
 
 struct ServerOptions {
   // host:port; port 0 picks a free port (see ServerHost::port()).

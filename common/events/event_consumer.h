@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -40,14 +41,21 @@ class EventConsumer {
   // Applies one event. An error is retried later, from the same event.
   using Handle = std::function<absl::Status(const Response& response, int64_t revision)>;
 
+  // Who stores the cursor. A handler that writes its effects and the cursor
+  // (WriteCursor) in one transaction applies each event exactly once, and
+  // may skip the write for events it ignores.
+  enum class Cursor { kSavedByConsumer, kSavedByHandler };
+
   EventConsumer(std::string name, storage::Store* store, MakeContext make_context, Open open,
-                Handle handle, absl::Duration retry_delay = absl::Milliseconds(200))
+                Handle handle, absl::Duration retry_delay = absl::Milliseconds(200),
+                Cursor cursor = Cursor::kSavedByConsumer)
       : name_(std::move(name)),
         store_(store),
         make_context_(std::move(make_context)),
         open_(std::move(open)),
         handle_(std::move(handle)),
-        retry_delay_(retry_delay) {}
+        retry_delay_(retry_delay),
+        cursor_saved_by_(cursor) {}
 
   ~EventConsumer() { Stop(); }
 
@@ -74,6 +82,11 @@ class EventConsumer {
   int64_t cursor() const { return cursor_.load(); }
   // The newest revision seen on the stream (not necessarily handled yet).
   int64_t seen() const { return seen_.load(); }
+  // The producer's newest revision as last reported by the stream.
+  int64_t head() const { return head_.load(); }
+  // How many of the producer's events are not handled yet, as far as this
+  // consumer knows (0 before the first event arrives).
+  int64_t lag() const { return std::max<int64_t>(0, head() - cursor()); }
   const std::string& name() const { return name_; }
 
  private:
@@ -97,13 +110,17 @@ class EventConsumer {
     while (reader != nullptr && !stopping_.HasBeenNotified() && reader->Read(&response)) {
       int64_t revision = response.event().revision();
       seen_.store(revision);
+      head_.store(std::max(revision, response.latest_revision()));
       if (revision <= cursor_) continue;             // replayed after a reconnect
       if (!handle_(response, revision).ok()) break;  // retry from this event
-      absl::Status saved = store_->Transact([&](const storage::ReadView&, storage::Batch& batch) {
-        WriteCursor(batch, name_, revision);
-        return absl::OkStatus();
-      });
-      if (!saved.ok()) break;
+      if (cursor_saved_by_ == Cursor::kSavedByConsumer) {
+        absl::Status saved =
+            store_->Transact([&](const storage::ReadView&, storage::Batch& batch) {
+              WriteCursor(batch, name_, revision);
+              return absl::OkStatus();
+            });
+        if (!saved.ok()) break;
+      }
       cursor_.store(revision);
     }
     if (reader != nullptr) {
@@ -120,6 +137,7 @@ class EventConsumer {
   Open open_;
   Handle handle_;
   const absl::Duration retry_delay_;
+  const Cursor cursor_saved_by_;
 
   std::thread thread_;
   absl::Notification stopping_;
@@ -127,6 +145,7 @@ class EventConsumer {
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::atomic<int64_t> cursor_{0};
   std::atomic<int64_t> seen_{0};
+  std::atomic<int64_t> head_{0};
 };
 
 }  // namespace samepage::events

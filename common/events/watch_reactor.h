@@ -23,8 +23,9 @@ namespace samepage::events {
 // subscriber holds one message, never a growing queue; it simply reads the
 // log later.
 //
-// `Response` is the service's WatchEventsResponse; `decode` turns a stored
-// event into one, or fails for a corrupt record (which ends the stream).
+// `Response` is the service's WatchEventsResponse (with `latest_revision`,
+// set here so that consumers know their lag); `decode` turns a stored event
+// into one, or fails for a corrupt record (which ends the stream).
 template <typename Response>
 class WatchReactor final : public grpc::ServerWriteReactor<Response> {
  public:
@@ -126,14 +127,18 @@ class WatchReactor final : public grpc::ServerWriteReactor<Response> {
   }
 
   void Refill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(life_->mu) {
+    // Read before the events: one committed meanwhile may be newer than it,
+    // which consumers allow for (they take the larger).
+    const int64_t latest = store_->LatestRevision();
     absl::Status read =
-        store_->ReadEvents(cursor_, kBatch, [this](int64_t revision, absl::string_view payload) {
+        store_->ReadEvents(cursor_, kBatch, [this, latest](int64_t revision, absl::string_view payload) {
           absl::StatusOr<Response> decoded = decode_(revision, payload);
           if (!decoded.ok()) {
             finish_status_ = ToGrpcStatus(decoded.status());
             finishing_ = true;
             return false;
           }
+          decoded->set_latest_revision(latest);
           pending_.push_back(*std::move(decoded));
           cursor_ = revision;
           return true;

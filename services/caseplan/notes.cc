@@ -248,6 +248,27 @@ absl::Status Notes::CheckSubject(absl::string_view field, const std::string& cas
   return Invalid(field, absl::StrCat("\"", subject, "\" is not a subject of ", case_name));
 }
 
+namespace {
+
+// Addressees get an update in their feed; whether they may read the note is
+// decided when it is delivered, as for any reader.
+absl::Status ValidateAddressees(const google::protobuf::RepeatedPtrField<std::string>& addressees) {
+  constexpr int kMaxAddressees = 20;
+  if (addressees.size() > kMaxAddressees) {
+    return Invalid("note.addressees", absl::StrCat("at most ", kMaxAddressees, " people"));
+  }
+  for (int i = 0; i < addressees.size(); ++i) {
+    const std::string field = absl::StrCat("note.addressees[", i, "]");
+    RETURN_IF_ERROR(val::ParseName(field, addressees[i], "people").status());
+    for (int j = 0; j < i; ++j) {
+      if (addressees[j] == addressees[i]) return Invalid(field, "appears twice");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Note> Notes::CreateNote(const Caller& caller, const v1::CreateNoteRequest& req) {
   ASSIGN_OR_RETURN(std::string case_id, val::ParseName("parent", req.parent(), "cases"));
   if (!req.has_note()) return Invalid("note", "must be set");
@@ -263,6 +284,7 @@ absl::StatusOr<v1::Note> Notes::CreateNote(const Caller& caller, const v1::Creat
             .status());
   }
   RETURN_IF_ERROR(OptionalTime("note.occur_time", in.has_occur_time(), in.occur_time()));
+  RETURN_IF_ERROR(ValidateAddressees(in.addressees()));
   if (!req.note_id().empty()) RETURN_IF_ERROR(val::ResourceId("note_id", req.note_id()));
 
   const std::string case_name = CaseName(case_id);
@@ -316,6 +338,7 @@ absl::StatusOr<v1::Note> Notes::CreateNote(const Caller& caller, const v1::Creat
   note.set_body(in.body());
   note.set_subject(in.subject());
   note.set_answers_request(in.answers_request());
+  *note.mutable_addressees() = in.addressees();
   if (in.has_occur_time()) *note.mutable_occur_time() = in.occur_time();
   note.set_version_number(1);
   note.set_amended_by(me);

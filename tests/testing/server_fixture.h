@@ -58,6 +58,7 @@ class ServerFixture {
 
   std::string address() const { return "127.0.0.1:" + std::to_string(host_->port()); }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  server::ServerHost* host() const { return host_.get(); }
   const std::string& data_dir() const { return dir_.path(); }
 
   std::string Token(const std::string& subject, std::vector<std::string> scopes = {}) const {
