@@ -23,7 +23,7 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to listen on (port 0: any free port)");
 ABSL_FLAG(std::string, data_dir, "./data", "folder for the services' RocksDB databases");
-ABSL_FLAG(std::string, services, "directory,registry,caseplan,sharing",
+ABSL_FLAG(std::string, services, "directory,registry,caseplan,sharing,updates",
           "comma-separated services to host");
 ABSL_FLAG(bool, dev, false,
           "development mode: accept tokens signed with the key in --data_dir (loopback only); "
@@ -35,12 +35,11 @@ ABSL_FLAG(std::string, peer, "",
           "directory=10.0.0.5:50051");
 ABSL_FLAG(std::string, service_token_file, "",
           "file holding the token (scope samepage.service) this server presents to its peers");
-ABSL_FLAG(std::string, encryption_keys, "",
-          "data-encryption key file: lines `<key id> <base64 of 32 bytes>`, the first the active "
-          "key, mode 0600 (`samepaged new-encryption-key` prints a line); required outside "
-          "--dev, which keeps one in --data_dir");
 ABSL_FLAG(std::string, jwt_keys, "",
           "comma-separated PEM public key files of the identity provider (key id = file name)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of the Prometheus metrics page, GET /metrics (port 0: any free port); it has "
+          "no authentication, so use an address only monitoring reaches. Empty: no metrics page");
 ABSL_FLAG(std::string, jwt_jwks, "",
           "JSON Web Key Set file of the identity provider (RS256 and ES256 keys, by kid); re-read "
           "when it changes or a token names an unknown kid, at most once per "
@@ -73,9 +72,6 @@ ABSL_FLAG(int32_t, max_streams_per_caller, 32,
 ABSL_FLAG(absl::Duration, person_status_ttl, absl::Seconds(5),
           "how long whether a person has departed is remembered: a departed person's tokens "
           "stop working within this time");
-ABSL_FLAG(std::string, metrics_listen, "",
-          "host:port of the Prometheus metrics page, GET /metrics (port 0: any free port); it has "
-          "no authentication, so use an address only monitoring reaches. Empty: no metrics page");
 
 ABSL_FLAG(std::string, config, "",
           "configuration file: one `setting = value` per line, where every flag is a setting; "
@@ -85,6 +81,11 @@ ABSL_FLAG(bool, check_config, false,
           "it is good");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM, how long calls in flight may take to finish");
+
+ABSL_FLAG(std::string, encryption_keys, "",
+          "data-encryption key file: lines `<key id> <base64 of 32 bytes>`, the first the active "
+          "key, mode 0600 (`samepaged new-encryption-key` prints a line); required outside "
+          "--dev, which keeps one in --data_dir");
 ABSL_FLAG(std::string, health_listen, "",
           "host:port of a plaintext listener that serves only the gRPC health service "
           "(grpc.health.v1), for probes that cannot do mutual TLS such as Kubernetes grpc "
@@ -155,7 +156,8 @@ int main(int argc, char** argv) {
   options.issuer = absl::GetFlag(FLAGS_jwt_issuer);
   options.audience = absl::GetFlag(FLAGS_jwt_audience);
   options.key_files = absl::StrSplit(absl::GetFlag(FLAGS_jwt_keys), ',', absl::SkipEmpty());
-  options.encryption_keys_file = absl::GetFlag(FLAGS_encryption_keys);
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.log = stderr;  // structured logs, one JSON object per line
   options.jwks_file = absl::GetFlag(FLAGS_jwt_jwks);
   options.jwks_reload_interval = absl::GetFlag(FLAGS_jwt_jwks_reload_interval);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
@@ -169,10 +171,9 @@ int main(int argc, char** argv) {
   options.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
   options.max_streams_per_caller = absl::GetFlag(FLAGS_max_streams_per_caller);
   options.person_status_ttl = absl::GetFlag(FLAGS_person_status_ttl);
-  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
-  options.log = stderr;  // structured logs, one JSON object per line
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
+  options.encryption_keys_file = absl::GetFlag(FLAGS_encryption_keys);
 
   auto peers = samepage::server::ParsePeers(absl::GetFlag(FLAGS_peer), describe);
   if (!peers.ok()) {

@@ -422,8 +422,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.updates_peers = std::make_unique<updates::GrpcPeers>(&p.peers, p.service_tokens.get());
     p.fanout = std::make_unique<updates::Fanout>(p.updates_peers.get());
     p.feed = std::make_unique<updates::Feed>(p.updates_store.get(), p.updates_peers.get());
+    ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("updates", p.updates_store.get()));
     p.services.push_back(
-        std::make_unique<updates::UpdatesService>(p.feed.get(), p.authenticator.get()));
+        std::make_unique<updates::UpdatesService>(p.feed.get(), p.authenticator.get(), audit));
     serving.push_back("samepage.updates.v1.Updates");
   }
   {

@@ -77,7 +77,7 @@ void AppendConsumerMetrics(const std::vector<ConsumerProgress>& consumers, Prome
                 static_cast<double>(c.cursor));
   }
   page.Family("samepage_event_consumer_lag", "gauge",
-              "Events an event consumer has seen on its stream but not handled yet.");
+              "Events of the producer's log an event consumer has not handled yet.");
   for (const ConsumerProgress& c : consumers) {
     page.Sample("samepage_event_consumer_lag", {{"consumer", c.name}},
                 static_cast<double>(std::max<int64_t>(0, c.seen - c.cursor)));

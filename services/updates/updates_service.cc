@@ -12,7 +12,8 @@ grpc::ServerUnaryReactor* UpdatesService::ListUpdates(grpc::CallbackServerContex
   return rpc::RunUnary(ctx, *auth_, workers_, req, resp,
                        [feed](const identity::Caller& caller, const v1::ListUpdatesRequest& r) {
                          return feed->ListUpdates(caller, r);
-                       });
+                       },
+                       rpc::AuditPoint{audit_, "/samepage.updates.v1.Updates/ListUpdates"});
 }
 
 grpc::ServerWriteReactor<v1::StreamUpdatesResponse>* UpdatesService::StreamUpdates(

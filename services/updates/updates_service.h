@@ -9,8 +9,10 @@ namespace samepage::updates {
 // The gRPC face of the updates service: decode, authenticate, call, encode.
 class UpdatesService final : public v1::Updates::CallbackService {
  public:
-  UpdatesService(Feed* feed, const rpc::Authenticator* authenticator)
-      : feed_(feed), auth_(authenticator) {}
+  // Every ListUpdates call is put on record in `audit`, when given.
+  UpdatesService(Feed* feed, const rpc::Authenticator* authenticator,
+                 rpc::AuditSink* audit = nullptr)
+      : feed_(feed), auth_(authenticator), audit_(audit) {}
 
   grpc::ServerUnaryReactor* ListUpdates(grpc::CallbackServerContext* ctx,
                                         const v1::ListUpdatesRequest* req,
@@ -21,6 +23,7 @@ class UpdatesService final : public v1::Updates::CallbackService {
  private:
   Feed* feed_;
   const rpc::Authenticator* auth_;
+  rpc::AuditSink* audit_;
   // Handlers and stream reads run here, off gRPC's callback threads (see
   // rpc::WorkerPool).
   rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};

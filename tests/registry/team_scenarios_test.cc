@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "common/events/event_consumer.h"
+#include "common/storage/keyring.h"
 #include "common/storage/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -519,9 +520,13 @@ TEST_P(TeamScenarioTest, ReplayedDepartureEventChangesNothing) {
   // Restart the registry with its cursor wound back to the beginning: every
   // directory event, the departure included, is delivered again.
   RestartRegistry([&] {
-    auto store =
-        storage::Store::Open({.path = deployment_->registry_data_dir(),
-                              .column_families = registry::RegistryStore::ColumnFamilies()});
+    // The data is encrypted with the development key kept beside it.
+    auto keys = storage::Keyring::LoadFile(deployment_->data_dir() + "/" +
+                                           storage::kDevEncryptionKeysFile);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    auto store = storage::Store::Open({.path = deployment_->registry_data_dir(),
+                                       .column_families = registry::RegistryStore::ColumnFamilies(),
+                                       .keyring = keys->get()});
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE((*store)
                     ->Transact([](const storage::ReadView&, storage::Batch& b) {
