@@ -8,6 +8,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/identity/caller.h"
+#include "common/identity/openssl_util.h"
+#include "common/identity/verified_token_cache.h"
 #include "common/identity/verifier.h"
 
 namespace samepage::identity {
@@ -27,12 +29,18 @@ struct VerifierOptions {
   // Tolerated disagreement between the issuer's clock and ours, applied to
   // exp, nbf and iat.
   absl::Duration clock_skew = absl::Seconds(60);
+  // Verified tokens remembered (see VerifiedTokenCache): at most this many,
+  // each for at most `cache_ttl` and never past its "exp". Zero turns the
+  // cache off.
+  size_t cache_capacity = 10000;
+  absl::Duration cache_ttl = absl::Seconds(30);
 };
 
 // Verifies signed JWT bearer tokens (RFC 7519) and turns them into a Caller.
 // Only RS256 and ES256 are accepted, and each key only for the one algorithm
-// that matches its type. Immutable after Create, so concurrent Verify calls
-// are safe.
+// that matches its type. Each key is decoded once, by Create. Concurrent
+// Verify calls are safe (the keys are immutable after Create; the cache of
+// verified tokens has its own lock).
 class TokenVerifier final : public Verifier {
  public:
   // INVALID_ARGUMENT, naming the key, when a key is unusable; also when the
@@ -63,11 +71,18 @@ class TokenVerifier final : public Verifier {
   struct Key {
     std::string key_id;
     std::string algorithm;  // the only JWS "alg" this key may verify
-    std::string pem;        // normalised to SubjectPublicKeyInfo for libjwt
+    // Decoded once here rather than from PEM on every call, which cost more
+    // than the signature check itself.
+    internal::EvpPkeyPtr public_key;
   };
 
   TokenVerifier(VerifierOptions options, std::vector<Key> keys)
-      : options_(std::move(options)), keys_(std::move(keys)) {}
+      : options_(std::move(options)),
+        keys_(std::move(keys)),
+        cache_(options_.cache_capacity, options_.cache_ttl) {}
+
+  // The full check: signature and claims.
+  absl::StatusOr<Caller> VerifyUncached(absl::string_view token, absl::Time now) const;
 
   // The keys to try for a token with this header, or why there are none.
   absl::StatusOr<std::vector<const Key*>> CandidateKeys(absl::string_view algorithm,
@@ -75,6 +90,7 @@ class TokenVerifier final : public Verifier {
 
   const VerifierOptions options_;
   const std::vector<Key> keys_;
+  mutable VerifiedTokenCache cache_;
 };
 
 }  // namespace samepage::identity

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "common/identity/caller.h"
 #include "common/identity/dev_token_issuer.h"
 #include "common/identity/token_verifier.h"
+#include "common/identity/verified_token_cache.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -494,6 +496,61 @@ TEST_F(TokenVerifierTest, IsSafeForConcurrentUse) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(TokenVerifierTest, RemembersATokenOnlyUntilItExpires) {
+  Json claims = GoodClaims();
+  claims["exp"] = absl::ToUnixSeconds(kNow + absl::Seconds(10));
+  std::string token = EcToken(claims);
+  ASSERT_TRUE(verifier_->Verify(token, kNow).ok());
+  absl::StatusOr<Caller> again = verifier_->Verify(token, kNow + absl::Seconds(5));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->subject, "people/7");
+  EXPECT_EQ(again->bearer_token, token);
+  // Past exp + skew the token is refused although it verified before.
+  ExpectRejected(token, "expired", kNow + absl::Seconds(75));
+}
+
+TEST_F(TokenVerifierTest, RemembersATokenOnlyFromWhenItWasVerified) {
+  Json claims = GoodClaims();
+  claims["nbf"] = absl::ToUnixSeconds(kNow + absl::Minutes(5));
+  std::string token = EcToken(claims);
+  ASSERT_TRUE(verifier_->Verify(token, kNow + absl::Minutes(5)).ok());
+  ExpectRejected(token, "not valid before", kNow);
+}
+
+TEST_F(TokenVerifierTest, ARememberedTokenDoesNotVouchForATamperedOne) {
+  std::string good = EcToken(GoodClaims());
+  ASSERT_TRUE(verifier_->Verify(good, kNow).ok());
+  Json claims = GoodClaims();
+  claims["scope"] = "samepage.admin";
+  ExpectRejected(ReplaceSegment(good, 1, B64(claims.dump())), "signature");
+}
+
+TEST(VerifiedTokenCacheTest, IsBoundedAndForgetsAfterItsTtl) {
+  VerifiedTokenCache cache(/*capacity=*/10, /*ttl=*/absl::Seconds(30));
+  Caller caller;
+  caller.subject = "people/1";
+  caller.expires = kNow + absl::Hours(1);
+  for (int i = 0; i < 25; ++i) {
+    caller.bearer_token = absl::StrCat("token-", i);
+    cache.Insert(caller.bearer_token, caller, kNow);
+    EXPECT_LE(cache.size(), 10u);
+  }
+  std::optional<Caller> last = cache.Find("token-24", kNow + absl::Seconds(29));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->subject, "people/1");
+  EXPECT_FALSE(cache.Find("token-24", kNow + absl::Seconds(30)).has_value());
+  EXPECT_FALSE(cache.Find("token-99", kNow).has_value());
+}
+
+TEST(VerifiedTokenCacheTest, ZeroCapacityRemembersNothing) {
+  VerifiedTokenCache cache(/*capacity=*/0, /*ttl=*/absl::Seconds(30));
+  Caller caller;
+  caller.bearer_token = "t";
+  caller.expires = kNow + absl::Hours(1);
+  cache.Insert("t", caller, kNow);
+  EXPECT_FALSE(cache.Find("t", kNow).has_value());
 }
 
 TEST(TokenVerifierCreateTest, AcceptsCertificate) {
