@@ -1,6 +1,7 @@
 #include "services/sharing/decision_point.h"
 
 #include <map>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -136,6 +137,14 @@ DecisionPoint::DecisionPoint(storage::Store* store, const Clock* clock, Peers* p
     : store_(store), clock_(clock), peers_(peers) {}
 
 absl::Status DecisionPoint::Init() {
+  RETURN_IF_ERROR(SeedBuiltInCategories());
+  ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(store_->reader()));
+  absl::MutexLock lock(&catalog_mu_);
+  catalog_ = std::make_shared<const Catalog>(std::move(catalog));
+  return absl::OkStatus();
+}
+
+absl::Status DecisionPoint::SeedBuiltInCategories() {
   return store_->Transact([&](const ReadView& view, Batch& batch) -> absl::Status {
     for (const BuiltInCategory& b : kBuiltInCategories) {
       ASSIGN_OR_RETURN(std::optional<v1::Category> existing, data_.GetCategory(view, b.id));
@@ -191,6 +200,16 @@ absl::StatusOr<Catalog> DecisionPoint::LoadCatalog(const ReadView& view) const {
   return catalog;
 }
 
+absl::StatusOr<std::shared_ptr<const Catalog>> DecisionPoint::CurrentCatalog() {
+  {
+    absl::MutexLock lock(&catalog_mu_);
+    if (catalog_ != nullptr) return catalog_;
+  }
+  // Only before Init has run: read it from the store.
+  ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(store_->reader()));
+  return std::make_shared<const Catalog>(std::move(catalog));
+}
+
 absl::Status DecisionPoint::RequireOnCase(const Caller& caller, const std::string& case_name) {
   if (caller.service || caller.platform_admin) return absl::OkStatus();
   std::string me = caller.PersonName();
@@ -234,6 +253,16 @@ absl::StatusOr<v1::Category> DecisionPoint::CreateCategory(const Caller& caller,
     AppendEvent(batch, event);
     return absl::OkStatus();
   }));
+  // Durable now; decisions from here on must know the category. Copied on
+  // write, so that decisions in flight keep the catalog they started with.
+  {
+    absl::MutexLock lock(&catalog_mu_);
+    if (catalog_ != nullptr) {
+      auto next = std::make_shared<Catalog>(*catalog_);
+      (*next)[req.category_id()] = c;
+      catalog_ = std::move(next);
+    }
+  }
   return c;
 }
 
@@ -275,7 +304,8 @@ absl::StatusOr<v1::ConsentDirective> DecisionPoint::CreateConsent(
   if (!req.has_consent()) return absl::InvalidArgumentError("consent: must be set");
   if (!req.consent_id().empty()) RETURN_IF_ERROR(val::ResourceId("consent_id", req.consent_id()));
   absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(store_->reader()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog, CurrentCatalog());
+  const Catalog& catalog = *shared_catalog;
   RETURN_IF_ERROR(ValidateConsent(req.consent(), catalog, now));
   const std::string& case_name = req.consent().case_();
   RETURN_IF_ERROR(RequireOnCase(caller, case_name));
@@ -421,7 +451,8 @@ absl::StatusOr<v1::CourtOrder> DecisionPoint::CreateCourtOrder(
     RETURN_IF_ERROR(val::ResourceId("court_order_id", req.court_order_id()));
   }
   absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(store_->reader()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog, CurrentCatalog());
+  const Catalog& catalog = *shared_catalog;
   RETURN_IF_ERROR(ValidateCourtOrder(req.court_order(), catalog, now));
   const std::string& case_name = req.court_order().case_();
   RETURN_IF_ERROR(RequireOnCase(caller, case_name));
@@ -550,7 +581,8 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
     }
     record_any = record_any || requests[i].record();
   }
-  ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(store_->reader()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog, CurrentCatalog());
+  const Catalog& catalog = *shared_catalog;
   for (size_t i = 0; i < requests.size(); ++i) {
     if (catalog.count(requests[i].category()) == 0) {
       return absl::InvalidArgumentError(
@@ -698,7 +730,8 @@ absl::StatusOr<v1::Disclosure> DecisionPoint::RecordDisclosure(
     const Caller& caller, const v1::RecordDisclosureRequest& req) {
   if (!req.has_disclosure()) return absl::InvalidArgumentError("disclosure: must be set");
   absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(store_->reader()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog, CurrentCatalog());
+  const Catalog& catalog = *shared_catalog;
   RETURN_IF_ERROR(ValidateDisclosure(req.disclosure(), catalog, now));
   RETURN_IF_ERROR(RequireOnCase(caller, req.disclosure().case_()));
   v1::Disclosure d = req.disclosure();

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock/clock.h"
 #include "common/identity/caller.h"
 #include "common/storage/store.h"
@@ -73,7 +76,11 @@ class DecisionPoint {
  private:
   struct CheckItem;
 
+  absl::Status SeedBuiltInCategories();
   absl::StatusOr<Catalog> LoadCatalog(const storage::ReadView& view) const;
+  // The catalog as of the last category written: kept in memory from Init
+  // on, because every decision needs it and categories are rarely added.
+  absl::StatusOr<std::shared_ptr<const Catalog>> CurrentCatalog();
   // OK when the caller is a service, a platform administrator, or allowed
   // on the case by the registry (team member, supervisor of one, lead
   // agency administrator); PERMISSION_DENIED otherwise.
@@ -96,6 +103,9 @@ class DecisionPoint {
   const Clock* clock_;
   Peers* peers_;
   DecisionStore data_;
+  // Replaced, never modified, so that readers can keep a copy of the pointer.
+  absl::Mutex catalog_mu_;
+  std::shared_ptr<const Catalog> catalog_ ABSL_GUARDED_BY(catalog_mu_);
 };
 
 }  // namespace samepage::sharing

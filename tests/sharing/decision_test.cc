@@ -546,6 +546,21 @@ TEST_F(DecisionTest, StrangerIsDenied) {
   EXPECT_TRUE(sharing_->CreateCategory(Ctx(T("alma")).get(), cat, &category).ok());
 }
 
+TEST_F(DecisionTest, ANewCategoryIsKnownToTheNextDecision) {
+  Decision d;
+  grpc::Status before = sharing_->CheckAccess(
+      Ctx(server_.Token("service:test", {identity::kServiceScope})).get(),
+      Check("dana", kBea, "housing", sh::PURPOSE_CASE_PLANNING), &d);
+  EXPECT_EQ(before.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  sh::CreateCategoryRequest cat;
+  cat.set_category_id("housing");
+  cat.mutable_category()->set_display_name("Housing");
+  sh::Category category;
+  ASSERT_TRUE(sharing_->CreateCategory(Ctx(admin_).get(), cat, &category).ok());
+  // Answered, not refused as an unknown category.
+  Decide(Check("dana", kBea, "housing", sh::PURPOSE_CASE_PLANNING));
+}
+
 TEST_F(DecisionTest, BadInputOnEveryRpcNamesTheFieldAndChangesNothing) {
   sh::ConsentDirective existing;
   ASSERT_TRUE(CreateConsent(Part2Consent(), &existing).ok());
