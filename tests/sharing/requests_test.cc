@@ -416,7 +416,11 @@ TEST_F(RequestsTest, OpenRequestsFollowTheHandoffToTheSuccessor) {
     if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(moved);
-  EXPECT_THAT(ListNames(T("theo"), View::VIEW_WAITING_ON_ME), ElementsAre());
+  // Theo has left: his token no longer works at all.
+  View waiting;
+  waiting.set_view(View::VIEW_WAITING_ON_ME);
+  shr::ListInformationRequestsResponse none;
+  EXPECT_EQ(List(T("theo"), waiting, &none).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   shr::GetInformationRequestRequest get;
   get.set_name(request.name());
   Request now;
