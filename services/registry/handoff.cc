@@ -76,7 +76,12 @@ absl::Status Registry::HandOver(const directory::v1::Person& departed, const std
       };
       bool case_changed = false;
       v1::Case previous = *c;
-      for (v1::Assignment a : current) {
+      // By index over the assignments held before the handoff: the heirs'
+      // new assignments are appended to `current` (so that `holds` sees them),
+      // which may reallocate it under a range-for.
+      const size_t held = current.size();
+      for (size_t i = 0; i < held; ++i) {
+        v1::Assignment a = current[i];
         if (a.person() != departed.name()) continue;
         std::string role = a.case_role();
         bool primary = a.primary();
