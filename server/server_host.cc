@@ -31,6 +31,7 @@
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "server/admin_service.h"
 #include "server/follow.h"
+#include "server/local_peers.h"
 #include "server/ticker.h"
 #include "services/caseplan/caseplan_events.h"
 #include "services/caseplan/caseplan_service.h"
@@ -81,24 +82,29 @@ struct ServerHost::Parts {
   std::unique_ptr<storage::Keyring> keyring;
   std::unique_ptr<rpc::TokenSource> service_tokens;
   rpc::PeerChannels peers;
+  // Hosted services call each other directly (local_peers.h); services
+  // hosted elsewhere are reached over `peers`.
+  LocalServices local;
+  std::unique_ptr<LocalPeers> local_peers;
+  std::unique_ptr<directory::GrpcCaseTeamSource> roster_registry;
 
   std::unique_ptr<storage::Store> directory_store;
   std::unique_ptr<directory::Directory> directory;
   std::unique_ptr<directory::Roster> roster;
 
   std::unique_ptr<storage::Store> registry_store;
-  std::unique_ptr<registry::DirectoryClient> registry_directory;
+  std::unique_ptr<registry::DirectoryLookup> registry_directory;
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<storage::Store> caseplan_store;
-  std::unique_ptr<caseplan::GrpcPeers> caseplan_peers;
+  std::unique_ptr<caseplan::GrpcPeers> caseplan_peers;  // null when all are hosted here
   std::unique_ptr<caseplan::Plans> plans;
   std::unique_ptr<caseplan::Notes> notes;
   std::unique_ptr<storage::Store> sharing_store;
-  std::unique_ptr<sharing::GrpcPeers> sharing_peers;
+  std::unique_ptr<sharing::GrpcPeers> sharing_peers;  // null when all are hosted here
   std::unique_ptr<sharing::DecisionPoint> decisions;
   std::unique_ptr<sharing::InformationRequests> requests;
   std::unique_ptr<storage::Store> updates_store;
-  std::unique_ptr<updates::GrpcPeers> updates_peers;
+  std::unique_ptr<updates::GrpcPeers> updates_peers;  // null when all are hosted here
   std::unique_ptr<updates::Fanout> fanout;
   std::unique_ptr<updates::Feed> feed;
   // Declared after what it drives, so that it stops first.
@@ -357,19 +363,33 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
         "prints one)");
   }
   // Every hosted service's calls go on record in its own database.
-  auto start_audit = [&p](const char* service,
+  auto start_audit = [&p, &options](const char* service,
                           storage::Store* store) -> absl::StatusOr<rpc::AuditSink*> {
-    ASSIGN_OR_RETURN(p.audits[service], audit::AuditLog::Start(store, p.clock, service));
+    ASSIGN_OR_RETURN(p.audits[service], audit::AuditLog::Start(store, p.clock, service,
+                                                                 options.audit_sync_interval));
     return p.audits[service].get();
   };
 
   std::vector<std::string> serving;
+  p.local_peers = std::make_unique<LocalPeers>(&p.local, "service:samepaged");
+  auto all_hosted = [&options](std::initializer_list<const char*> services) {
+    for (const char* service : services) {
+      if (!Hosts(options, service)) return false;
+    }
+    return true;
+  };
   if (Hosts(options, "directory")) {
     ASSIGN_OR_RETURN(p.directory_store, OpenStore(options, p.keyring.get(), "directory",
                                                   directory::DirectoryStore::ColumnFamilies()));
     p.directory = std::make_unique<directory::Directory>(p.directory_store.get(), p.clock);
     RETURN_IF_ERROR(p.directory->Init());
-    p.roster = std::make_unique<directory::Roster>(p.directory.get(), &p.peers);
+    p.local.directory = p.directory.get();
+    directory::CaseTeamSource* teams = p.local_peers.get();
+    if (!Hosts(options, "registry")) {
+      p.roster_registry = std::make_unique<directory::GrpcCaseTeamSource>(&p.peers);
+      teams = p.roster_registry.get();
+    }
+    p.roster = std::make_unique<directory::Roster>(p.directory.get(), teams);
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("directory", p.directory_store.get()));
     p.services.push_back(std::make_unique<directory::DirectoryService>(
         p.directory.get(), p.roster.get(), p.authenticator.get(), audit));
@@ -378,10 +398,14 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "registry")) {
     ASSIGN_OR_RETURN(p.registry_store, OpenStore(options, p.keyring.get(), "registry",
                                                  registry::RegistryStore::ColumnFamilies()));
-    p.registry_directory = std::make_unique<registry::DirectoryClient>(&p.peers);
-    p.registry = std::make_unique<registry::Registry>(p.registry_store.get(), p.clock,
-                                                      p.registry_directory.get());
+    registry::DirectoryLookup* lookup = p.local_peers.get();
+    if (!Hosts(options, "directory")) {
+      p.registry_directory = std::make_unique<registry::DirectoryClient>(&p.peers);
+      lookup = p.registry_directory.get();
+    }
+    p.registry = std::make_unique<registry::Registry>(p.registry_store.get(), p.clock, lookup);
     RETURN_IF_ERROR(p.registry->Init());
+    p.local.registry = p.registry.get();
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("registry", p.registry_store.get()));
     p.services.push_back(std::make_unique<registry::RegistryService>(
         p.registry.get(), p.authenticator.get(), audit));
@@ -390,11 +414,13 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "caseplan")) {
     ASSIGN_OR_RETURN(p.caseplan_store, OpenStore(options, p.keyring.get(), "caseplan",
                                                  caseplan::CasePlanColumnFamilies()));
-    p.caseplan_peers = std::make_unique<caseplan::GrpcPeers>(&p.peers, p.service_tokens.get());
-    p.plans =
-        std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock, p.caseplan_peers.get());
-    p.notes =
-        std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock, p.caseplan_peers.get());
+    caseplan::Peers* peers = p.local_peers.get();
+    if (!all_hosted({"registry", "directory", "sharing"})) {
+      p.caseplan_peers = std::make_unique<caseplan::GrpcPeers>(&p.peers, p.service_tokens.get());
+      peers = p.caseplan_peers.get();
+    }
+    p.plans = std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock, peers);
+    p.notes = std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock, peers);
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("caseplan", p.caseplan_store.get()));
     p.services.push_back(std::make_unique<caseplan::CasePlanService>(
         p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get(), audit));
@@ -403,25 +429,34 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "sharing")) {
     ASSIGN_OR_RETURN(p.sharing_store, OpenStore(options, p.keyring.get(), "sharing",
                                                 sharing::SharingColumnFamilies()));
-    p.sharing_peers = std::make_unique<sharing::GrpcPeers>(&p.peers, p.service_tokens.get());
-    p.decisions = std::make_unique<sharing::DecisionPoint>(p.sharing_store.get(), p.clock,
-                                                           p.sharing_peers.get());
+    sharing::Peers* peers = p.local_peers.get();
+    if (!all_hosted({"registry", "directory"})) {
+      p.sharing_peers = std::make_unique<sharing::GrpcPeers>(&p.peers, p.service_tokens.get());
+      peers = p.sharing_peers.get();
+    }
+    p.decisions = std::make_unique<sharing::DecisionPoint>(p.sharing_store.get(), p.clock, peers);
     RETURN_IF_ERROR(p.decisions->Init());
     p.requests = std::make_unique<sharing::InformationRequests>(
-        p.sharing_store.get(), p.clock, p.sharing_peers.get(),
+        p.sharing_store.get(), p.clock, peers,
         sharing::InformationRequests::Options{.minimum_lead_time =
                                                   options.request_minimum_lead_time});
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("sharing", p.sharing_store.get()));
     p.services.push_back(std::make_unique<sharing::SharingService>(
         p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get(), audit));
+    p.local.decisions = p.decisions.get();
+    p.local.requests = p.requests.get();
     serving.push_back("samepage.sharing.v1.Sharing");
   }
   if (Hosts(options, "updates")) {
     ASSIGN_OR_RETURN(p.updates_store, OpenStore(options, p.keyring.get(), "updates",
                                                 updates::UpdatesColumnFamilies()));
-    p.updates_peers = std::make_unique<updates::GrpcPeers>(&p.peers, p.service_tokens.get());
-    p.fanout = std::make_unique<updates::Fanout>(p.updates_peers.get());
-    p.feed = std::make_unique<updates::Feed>(p.updates_store.get(), p.updates_peers.get());
+    updates::Peers* peers = p.local_peers.get();
+    if (!all_hosted({"registry", "directory", "sharing"})) {
+      p.updates_peers = std::make_unique<updates::GrpcPeers>(&p.peers, p.service_tokens.get());
+      peers = p.updates_peers.get();
+    }
+    p.fanout = std::make_unique<updates::Fanout>(peers);
+    p.feed = std::make_unique<updates::Feed>(p.updates_store.get(), peers);
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("updates", p.updates_store.get()));
     p.services.push_back(
         std::make_unique<updates::UpdatesService>(p.feed.get(), p.authenticator.get(), audit));

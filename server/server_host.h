@@ -63,6 +63,9 @@ struct ServerOptions {
   // How long whether a person has departed is remembered: a departure stops
   // their tokens within this time.
   absl::Duration person_status_ttl = absl::Seconds(5);
+  // Audit entries are synced within this time (0: before their call
+  // answers); see audit::AuditLog.
+  absl::Duration audit_sync_interval = absl::Milliseconds(20);
   // Where services hosted elsewhere listen ("directory" -> "host:port").
   // Services hosted here are reached on this server's own port.
   std::map<std::string, std::string> peers;

@@ -1,5 +1,6 @@
 #include "common/audit/audit_log.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,8 +23,13 @@ std::string EntryHash(const v1::AuditEntry& entry) {
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Start(storage::Store* store,
                                                           const Clock* clock,
-                                                          std::string service) {
-  auto log = std::unique_ptr<AuditLog>(new AuditLog(store, clock, std::move(service)));
+                                                          std::string service,
+                                                          absl::Duration sync_interval) {
+  if (sync_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("audit sync interval: must not be negative");
+  }
+  auto log = std::unique_ptr<AuditLog>(
+      new AuditLog(store, clock, std::move(service), sync_interval));
   ASSIGN_OR_RETURN(auto last, store->Last(kAuditColumnFamily));
   if (last.has_value()) {
     v1::AuditEntry head;
@@ -36,6 +42,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Start(storage::Store* store,
   {
     absl::MutexLock lock(&log->mu_);
     log->written_ = log->sequence_;
+    log->synced_ = log->sequence_;
   }
   log->writer_ = std::thread([raw = log.get()] { raw->Run(); });
   return log;
@@ -75,31 +82,66 @@ int64_t AuditLog::groups() const {
   return groups_;
 }
 
+int64_t AuditLog::synced() const {
+  absl::MutexLock lock(&mu_);
+  return synced_;
+}
+
 void AuditLog::Run() {
+  const bool sync_each = sync_interval_ == absl::ZeroDuration();
+  // When the oldest entry that is written but not synced was written.
+  std::optional<absl::Time> unsynced_since;
   for (;;) {
     std::vector<Pending> group;
+    bool stopping;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &AuditLog::HasWork));
-      if (queue_.empty()) return;  // stopping, and nothing left to write
+      if (unsynced_since.has_value()) {
+        mu_.AwaitWithDeadline(absl::Condition(this, &AuditLog::HasWork),
+                              *unsynced_since + sync_interval_);
+      } else {
+        mu_.Await(absl::Condition(this, &AuditLog::HasWork));
+      }
       group.swap(queue_);
+      stopping = stopping_;
     }
-    absl::Status written = Append(group);
-    if (written.ok()) {
-      absl::MutexLock lock(&mu_);
-      written_ = sequence_;
-      ++groups_;
+    if (!group.empty()) {
+      absl::Status written = Append(group, sync_each);
+      if (written.ok()) {
+        if (!sync_each && !unsynced_since.has_value()) unsynced_since = absl::Now();
+        absl::MutexLock lock(&mu_);
+        written_ = sequence_;
+        if (sync_each) synced_ = sequence_;
+        ++groups_;
+      }
+      // Outside the lock: finishing a call may take gRPC's locks.
+      for (Pending& pending : group) pending.done(written);
     }
-    // Outside the lock: finishing a call may take gRPC's locks.
-    for (Pending& pending : group) pending.done(written);
+    // A steady stream of calls must not put the sync off: it is due by the
+    // age of the oldest unsynced entry, whatever arrives meanwhile.
+    if (unsynced_since.has_value() &&
+        (stopping || absl::Now() >= *unsynced_since + sync_interval_)) {
+      int64_t through = sequence_;
+      if (store_->SyncWal().ok()) {
+        unsynced_since.reset();
+        absl::MutexLock lock(&mu_);
+        synced_ = through;
+      } else {
+        // Tried again one interval later (the next write's sync may do it
+        // first); at shutdown there is nobody left to try.
+        unsynced_since = absl::Now();
+        if (stopping) return;
+      }
+    }
+    if (stopping && group.empty() && !unsynced_since.has_value()) return;
   }
 }
 
-absl::Status AuditLog::Append(std::vector<Pending>& group) {
+absl::Status AuditLog::Append(std::vector<Pending>& group, bool sync) {
   int64_t sequence = sequence_;
   std::string head = head_hash_;
   google::protobuf::Timestamp now = ToProtoTime(clock_->Now());
-  RETURN_IF_ERROR(store_->Transact([&](const storage::ReadView&, storage::Batch& batch) {
+  auto append = [&](const storage::ReadView&, storage::Batch& batch) {
     for (const Pending& pending : group) {
       v1::AuditEntry entry;
       entry.set_sequence(++sequence);
@@ -115,7 +157,8 @@ absl::Status AuditLog::Append(std::vector<Pending>& group) {
       batch.Put(kAuditColumnFamily, AuditKey(entry.sequence()), entry.SerializeAsString());
     }
     return absl::OkStatus();
-  }));
+  };
+  RETURN_IF_ERROR(sync ? store_->Transact(append) : store_->TransactUnsynced(append));
   // Only what is on disk moves the head: a failed write is not part of the
   // chain, and the next group continues from the last durable entry.
   sequence_ = sequence;

@@ -204,6 +204,7 @@ struct Store::PendingCommit {
   explicit PendingCommit(Batch b) : batch(std::move(b)) {}
   Batch batch;
   uint64_t seq = 0;
+  bool sync = true;  // the WAL must be synced before this commit returns
   bool done = false;  // guarded by the store's write_mu_
   absl::Status status;
 };
@@ -340,15 +341,29 @@ std::unique_ptr<ReadView> Store::Snapshot() const {
 }
 
 absl::Status Store::Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn) {
+  return TransactWith(fn, /*sync=*/true);
+}
+
+absl::Status Store::TransactUnsynced(
+    const std::function<absl::Status(const ReadView&, Batch&)>& fn) {
+  return TransactWith(fn, /*sync=*/false);
+}
+
+absl::Status Store::SyncWal() {
+  return FromRocks(db_->SyncWAL(), absl::StrCat("sync the write-ahead log of ", path_));
+}
+
+absl::Status Store::TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
+                                 bool sync) {
   std::vector<std::function<void()>> to_notify;
-  absl::Status result = TransactLocked(fn, to_notify);
+  absl::Status result = TransactLocked(fn, sync, to_notify);
   // Outside the locks: a waiter may read events or start a write.
   for (auto& waiter : to_notify) waiter();
   return result;
 }
 
 absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                                   std::vector<std::function<void()>>& to_notify) {
+                                   bool sync, std::vector<std::function<void()>>& to_notify) {
   absl::MutexLock write_lock(&write_mu_);
   Batch batch(next_revision_);
   PendingReadView view(this);
@@ -365,6 +380,7 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
 
   auto mine = std::make_shared<PendingCommit>(std::move(batch));
   mine->seq = next_seq_++;
+  mine->sync = sync;
   for (const Batch::Op& op : mine->batch.ops_) {
     PendingValue& entry = pending_[op.cf][op.key];
     entry.value = op.value;
@@ -463,7 +479,10 @@ absl::Status Store::WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>
     }
   }
   rocksdb::WriteOptions write_options;
-  write_options.sync = sync_;
+  // One member that must be durable makes the whole group synced (the WAL
+  // is one file: syncing it syncs what came before too).
+  write_options.sync = false;
+  for (const auto& member : group) write_options.sync |= sync_ && member->sync;
   return FromRocks(db_->Write(write_options, &wb), absl::StrCat("write ", path_));
 }
 

@@ -124,6 +124,17 @@ class Store {
   // may have read.
   absl::Status Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn);
 
+  // The same, but the write-ahead log is not synced for this batch: it is in
+  // the operating system's hands when this returns (it survives the process
+  // being killed, not a power cut) and durable at the next synced commit or
+  // SyncWal(). For records whose caller accepts that bound (the audit
+  // trail's read entries, see audit_log.h); never for a write a client is
+  // told has been made.
+  absl::Status TransactUnsynced(const std::function<absl::Status(const ReadView&, Batch&)>& fn);
+
+  // Makes everything committed so far durable (syncs the write-ahead log).
+  absl::Status SyncWal();
+
   // The last key of `cf` and its value, if `cf` holds any.
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(
       absl::string_view cf) const;
@@ -182,9 +193,11 @@ class Store {
   // Runs `fn`, queues its batch and waits for it to be committed (leading
   // the group write when no other thread is); collects event waiters to call.
   absl::Status TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                              std::vector<std::function<void()>>& to_notify);
-  // Writes `group` in one synced RocksDB write; first asks RocksDB to resume
-  // writing when the previous write failed.
+                              bool sync, std::vector<std::function<void()>>& to_notify);
+  absl::Status TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
+                            bool sync);
+  // Writes `group` in one RocksDB write, synced unless no member asks for
+  // it; first asks RocksDB to resume writing when the previous write failed.
   absl::Status WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group, bool resume);
 
   std::unique_ptr<rocksdb::DB> db_;

@@ -20,11 +20,14 @@ namespace reg = ::samepage::registry::v1;
 // A team larger than this is not a case team; stop paging rather than loop.
 constexpr int kMaxAssignmentPages = 20;
 
-absl::Status FromRegistry(const grpc::Status& status) {
-  absl::Status s = FromGrpcStatus(status);
+// The registry's answer about the caller passes through; the registry
+// failing for its own reasons is UNAVAILABLE.
+template <typename T>
+absl::StatusOr<T> FromRegistry(absl::StatusOr<T> result) {
+  const absl::Status& s = result.status();
   if (s.ok() || absl::IsPermissionDenied(s) || absl::IsNotFound(s) || absl::IsInvalidArgument(s) ||
       absl::IsUnauthenticated(s)) {
-    return s;
+    return result;
   }
   return absl::UnavailableError(absl::StrCat("case registry: ", s.message()));
 }
@@ -39,30 +42,42 @@ void PreferredFirst(google::protobuf::RepeatedPtrField<v1::ContactPoint>* points
 
 }  // namespace
 
-absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& caller,
-                                                      const v1::WhoIsWhoRequest& req) {
-  RETURN_IF_ERROR(validation::ParseName("case", req.case_(), "cases").status());
+absl::StatusOr<reg::Case> GrpcCaseTeamSource::GetCase(const identity::Caller& caller,
+                                                      const std::string& case_name) {
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers_->Channel("registry"));
+  reg::GetCaseRequest req;
+  req.set_name(case_name);
+  reg::Case c;
+  RETURN_IF_ERROR(FromGrpcStatus(
+      reg::CaseRegistry::NewStub(channel)->GetCase(rpc::PeerContext(caller).get(), req, &c)));
+  return c;
+}
+
+absl::StatusOr<std::vector<reg::Assignment>> GrpcCaseTeamSource::ListAssignments(
+    const identity::Caller& caller, const std::string& case_name) {
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers_->Channel("registry"));
   auto registry = reg::CaseRegistry::NewStub(channel);
-
-  reg::GetCaseRequest get_case;
-  get_case.set_name(req.case_());
-  reg::Case c;
-  RETURN_IF_ERROR(
-      FromRegistry(registry->GetCase(rpc::PeerContext(caller).get(), get_case, &c)));
-
   std::vector<reg::Assignment> assignments;
   reg::ListAssignmentsRequest list;
-  list.set_parent(req.case_());
+  list.set_parent(case_name);
   list.set_page_size(500);
   for (int page = 0; page < kMaxAssignmentPages; ++page) {
     reg::ListAssignmentsResponse resp;
-    RETURN_IF_ERROR(FromRegistry(
-        registry->ListAssignments(rpc::PeerContext(caller).get(), list, &resp)));
+    RETURN_IF_ERROR(
+        FromGrpcStatus(registry->ListAssignments(rpc::PeerContext(caller).get(), list, &resp)));
     assignments.insert(assignments.end(), resp.assignments().begin(), resp.assignments().end());
     if (resp.next_page_token().empty()) break;
     list.set_page_token(resp.next_page_token());
   }
+  return assignments;
+}
+
+absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& caller,
+                                                      const v1::WhoIsWhoRequest& req) {
+  RETURN_IF_ERROR(validation::ParseName("case", req.case_(), "cases").status());
+  ASSIGN_OR_RETURN(reg::Case c, FromRegistry(registry_->GetCase(caller, req.case_())));
+  ASSIGN_OR_RETURN(std::vector<reg::Assignment> assignments,
+                   FromRegistry(registry_->ListAssignments(caller, req.case_())));
 
   // Who is looking: their record and their roles on this case decide which
   // contact points they see.

@@ -1,27 +1,55 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "common/identity/caller.h"
 #include "common/rpc/peers.h"
 #include "samepage/directory/v1/directory_service.pb.h"
+#include "samepage/registry/v1/registry_service.pb.h"
 #include "services/directory/directory.h"
 
 namespace samepage::directory {
 
-// Builds "who is who" on a case: the team from the case registry (over gRPC,
-// with the caller's own token, so that the registry decides whether the
-// caller may see the case), joined with the directory's people, their
-// availability now and who covers for them.
+// The case and its assignments as the registry tells them to the caller, so
+// that the registry decides whether the caller may see the case.
+class CaseTeamSource {
+ public:
+  virtual ~CaseTeamSource() = default;
+  virtual absl::StatusOr<registry::v1::Case> GetCase(const identity::Caller& caller,
+                                                     const std::string& case_name) = 0;
+  // Every assignment of the case, current and ended.
+  virtual absl::StatusOr<std::vector<registry::v1::Assignment>> ListAssignments(
+      const identity::Caller& caller, const std::string& case_name) = 0;
+};
+
+// The registry over gRPC, with the caller's own token.
+class GrpcCaseTeamSource final : public CaseTeamSource {
+ public:
+  explicit GrpcCaseTeamSource(rpc::PeerChannels* peers) : peers_(peers) {}
+  absl::StatusOr<registry::v1::Case> GetCase(const identity::Caller& caller,
+                                             const std::string& case_name) override;
+  absl::StatusOr<std::vector<registry::v1::Assignment>> ListAssignments(
+      const identity::Caller& caller, const std::string& case_name) override;
+
+ private:
+  rpc::PeerChannels* peers_;
+};
+
+// Builds "who is who" on a case: the team from the case registry, joined with
+// the directory's people, their availability now and who covers for them.
 class Roster {
  public:
-  Roster(Directory* directory, rpc::PeerChannels* peers) : directory_(directory), peers_(peers) {}
+  Roster(Directory* directory, CaseTeamSource* registry)
+      : directory_(directory), registry_(registry) {}
 
   absl::StatusOr<v1::WhoIsWhoResponse> WhoIsWho(const identity::Caller& caller,
                                                 const v1::WhoIsWhoRequest& req);
 
  private:
   Directory* directory_;
-  rpc::PeerChannels* peers_;
+  CaseTeamSource* registry_;
 };
 
 }  // namespace samepage::directory

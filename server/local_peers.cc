@@ -1,0 +1,200 @@
+#include "server/local_peers.h"
+
+#include <initializer_list>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+
+namespace samepage::server {
+namespace {
+
+namespace reg = ::samepage::registry::v1;
+namespace sh = ::samepage::sharing::v1;
+
+// The answers the gRPC peers give (services/*/peers.cc,
+// registry/directory_client.cc): a peer failing for its own reasons is
+// UNAVAILABLE to our caller; only the codes `passed` are the peer's answer.
+template <typename T>
+absl::StatusOr<T> Answer(absl::string_view peer, std::initializer_list<absl::StatusCode> passed,
+                         absl::StatusOr<T> result) {
+  if (result.ok()) return result;
+  for (absl::StatusCode code : passed) {
+    if (result.status().code() == code) return result;
+  }
+  return absl::UnavailableError(absl::StrCat(peer, ": ", result.status().message()));
+}
+
+// Asked as a service: only "no such thing" passes through.
+template <typename T>
+absl::StatusOr<T> AsService(absl::string_view peer, absl::StatusOr<T> result) {
+  return Answer(peer, {absl::StatusCode::kNotFound}, std::move(result));
+}
+
+// An information request handled on the caller's behalf: the sharing
+// service's answer about the caller is theirs.
+template <typename T>
+absl::StatusOr<T> ForCaller(absl::string_view peer, absl::StatusOr<T> result) {
+  return Answer(peer,
+                {absl::StatusCode::kNotFound, absl::StatusCode::kPermissionDenied,
+                 absl::StatusCode::kFailedPrecondition, absl::StatusCode::kInvalidArgument,
+                 absl::StatusCode::kAborted},
+                std::move(result));
+}
+
+// The registry asking the directory whether a person or organisation exists,
+// for the caller.
+template <typename T>
+absl::StatusOr<T> FromDirectory(absl::StatusOr<T> result) {
+  return Answer("directory", {absl::StatusCode::kNotFound, absl::StatusCode::kPermissionDenied},
+                std::move(result));
+}
+
+// A team larger than this is not a case team; stop rather than loop.
+constexpr int kMaxAssignmentPages = 20;
+constexpr char kRegistry[] = "case registry";
+constexpr char kDirectory[] = "directory";
+constexpr char kSharing[] = "sharing service";
+
+}  // namespace
+
+LocalPeers::LocalPeers(const LocalServices* services, std::string service_subject)
+    : services_(services) {
+  self_.subject = std::move(service_subject);
+  self_.service = true;
+  self_.expires = absl::InfiniteFuture();
+}
+
+absl::StatusOr<reg::CheckCaseAccessResponse> LocalPeers::CaseAccess(const std::string& case_name,
+                                                                    const std::string& person) {
+  reg::CheckCaseAccessRequest req;
+  req.set_case_(case_name);
+  req.set_person(person);
+  return AsService(kRegistry, services_->registry->CheckCaseAccess(self_, req));
+}
+
+absl::StatusOr<reg::Case> LocalPeers::GetCase(const std::string& case_name) {
+  reg::GetCaseRequest req;
+  req.set_name(case_name);
+  return AsService(kRegistry, services_->registry->GetCase(self_, req));
+}
+
+absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::AssignmentsAs(
+    const identity::Caller& caller, const std::string& case_name, reg::Assignment::State state) {
+  reg::ListAssignmentsRequest req;
+  req.set_parent(case_name);
+  req.set_state(state);
+  req.set_page_size(500);
+  std::vector<reg::Assignment> out;
+  for (int page = 0; page < kMaxAssignmentPages; ++page) {
+    ASSIGN_OR_RETURN(reg::ListAssignmentsResponse resp,
+                     services_->registry->ListAssignments(caller, req));
+    out.insert(out.end(), resp.assignments().begin(), resp.assignments().end());
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::CurrentAssignments(
+    const std::string& case_name) {
+  return AsService(kRegistry, AssignmentsAs(self_, case_name, reg::Assignment::STATE_CURRENT));
+}
+
+absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::Assignments(
+    const std::string& case_name, reg::Assignment::State state) {
+  return AsService(kRegistry, AssignmentsAs(self_, case_name, state));
+}
+
+absl::StatusOr<reg::CaseRole> LocalPeers::GetCaseRole(const std::string& role_id) {
+  reg::GetCaseRoleRequest req;
+  req.set_name(absl::StrCat("caseRoles/", role_id));
+  return AsService(kRegistry, services_->registry->GetCaseRole(self_, req));
+}
+
+absl::StatusOr<directory::v1::Person> LocalPeers::GetPerson(const std::string& name) {
+  directory::v1::GetPersonRequest req;
+  req.set_name(name);
+  return AsService(kDirectory, services_->directory->GetPerson(self_, req));
+}
+
+absl::StatusOr<sh::Category> LocalPeers::GetCategory(const std::string& category_id) {
+  sh::GetCategoryRequest req;
+  req.set_name(absl::StrCat("categories/", category_id));
+  return AsService(kSharing, services_->decisions->GetCategory(self_, req));
+}
+
+absl::StatusOr<std::vector<sh::CheckAccessResponse>> LocalPeers::BatchCheckAccess(
+    const std::vector<sh::CheckAccessRequest>& checks) {
+  sh::BatchCheckAccessRequest req;
+  for (const sh::CheckAccessRequest& check : checks) *req.add_requests() = check;
+  ASSIGN_OR_RETURN(sh::BatchCheckAccessResponse resp,
+                   AsService(kSharing, services_->decisions->BatchCheckAccess(self_, req)));
+  return std::vector<sh::CheckAccessResponse>(resp.responses().begin(), resp.responses().end());
+}
+
+absl::StatusOr<sh::CheckAccessResponse> LocalPeers::CheckAccess(sh::CheckAccessRequest req) {
+  req.set_record(false);
+  return AsService(kSharing, services_->decisions->CheckAccess(self_, req));
+}
+
+absl::StatusOr<bool> LocalPeers::DirectiveInForce(const std::string& name) {
+  if (absl::StartsWith(name, "courtOrders/")) {
+    sh::GetCourtOrderRequest req;
+    req.set_name(name);
+    ASSIGN_OR_RETURN(sh::CourtOrder order,
+                     AsService(kSharing, services_->decisions->GetCourtOrder(self_, req)));
+    return order.state() == sh::CourtOrder::STATE_ACTIVE ||
+           order.state() == sh::CourtOrder::STATE_PENDING;
+  }
+  sh::GetConsentRequest req;
+  req.set_name(name);
+  ASSIGN_OR_RETURN(sh::ConsentDirective consent,
+                   AsService(kSharing, services_->decisions->GetConsent(self_, req)));
+  return consent.state() == sh::ConsentDirective::STATE_ACTIVE ||
+         consent.state() == sh::ConsentDirective::STATE_PENDING;
+}
+
+absl::StatusOr<sh::InformationRequest> LocalPeers::GetInformationRequest(
+    const identity::Caller& caller, const std::string& name) {
+  sh::GetInformationRequestRequest req;
+  req.set_name(name);
+  return ForCaller(kSharing, services_->requests->GetInformationRequest(caller, req));
+}
+
+absl::StatusOr<sh::InformationRequest> LocalPeers::FulfillInformationRequest(
+    const identity::Caller& caller, const std::string& name, const std::string& resource) {
+  sh::FulfillInformationRequestRequest req;
+  req.set_name(name);
+  req.mutable_fulfillment()->set_resource(resource);
+  return ForCaller(kSharing, services_->requests->FulfillInformationRequest(caller, req));
+}
+
+absl::StatusOr<directory::v1::Person> LocalPeers::GetPerson(const identity::Caller& caller,
+                                                            const std::string& name) {
+  directory::v1::GetPersonRequest req;
+  req.set_name(name);
+  return FromDirectory(services_->directory->GetPerson(caller, req));
+}
+
+absl::StatusOr<directory::v1::Organization> LocalPeers::GetOrganization(
+    const identity::Caller& caller, const std::string& name) {
+  directory::v1::GetOrganizationRequest req;
+  req.set_name(name);
+  return FromDirectory(services_->directory->GetOrganization(caller, req));
+}
+
+absl::StatusOr<reg::Case> LocalPeers::GetCase(const identity::Caller& caller,
+                                              const std::string& case_name) {
+  reg::GetCaseRequest req;
+  req.set_name(case_name);
+  return services_->registry->GetCase(caller, req);
+}
+
+absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::ListAssignments(
+    const identity::Caller& caller, const std::string& case_name) {
+  return AssignmentsAs(caller, case_name, reg::Assignment::STATE_UNSPECIFIED);
+}
+
+}  // namespace samepage::server
