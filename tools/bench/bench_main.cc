@@ -401,12 +401,12 @@ int Main() {
   (*server)->Stop();
 
   // The decision itself, timed inside one process on the sharing database.
-  DecisionTiming timing = TimeDecisions(data_dir + "/sharing", pop, absl::GetFlag(FLAGS_decisions));
+  DecisionTiming timing = TimeDecisions(data_dir, pop, absl::GetFlag(FLAGS_decisions));
   if (!timing.error.empty()) {
     std::printf("access decision timing: %s\n", timing.error.c_str());
   } else {
     std::printf(
-        "access decision (store read of category, consents, orders + Decide), %lld decisions: "
+        "access decision (catalog in memory; snapshot, consents, orders + Decide), %lld decisions: "
         "p50 %.1f us, p99 %.1f us, p99.9 %.1f us  (goal p99 < 100 us)\n",
         static_cast<long long>(timing.count), timing.p50_us, timing.p99_us, timing.p999_us);
   }

@@ -2,31 +2,55 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
+#include <filesystem>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/storage/keyring.h"
 #include "common/storage/store.h"
+#include "services/sharing/consent_validation.h"
 #include "services/sharing/decide.h"
 #include "services/sharing/decision_store.h"
+#include "services/sharing/sharing_events.h"
 
 namespace samepage::bench {
 
 namespace sh = ::samepage::sharing::v1;
 namespace reg = ::samepage::registry::v1;
 
-DecisionTiming TimeDecisions(const std::string& path, const Population& pop, int64_t count) {
+DecisionTiming TimeDecisions(const std::string& data_dir, const Population& pop, int64_t count) {
   DecisionTiming out;
+  // The sharing data is encrypted at rest; development mode keeps its key
+  // beside the data.
+  auto keys = storage::Keyring::LoadFile(
+      (std::filesystem::path(data_dir) / storage::kDevEncryptionKeysFile).string());
+  if (!keys.ok()) {
+    out.error = keys.status().ToString();
+    return out;
+  }
   storage::StoreOptions options;
-  options.path = path;
-  options.column_families = sharing::DecisionStore::ColumnFamilies();
+  options.path = (std::filesystem::path(data_dir) / "sharing").string();
+  options.column_families = sharing::SharingColumnFamilies();
+  options.keyring = keys->get();
   auto store = storage::Store::Open(options);
   if (!store.ok()) {
     out.error = store.status().ToString();
     return out;
   }
   sharing::DecisionStore data;
+  // The catalog, loaded once as DecisionPoint::Init does and held in memory.
+  sharing::Catalog catalog;
+  absl::Status loaded =
+      data.ScanCategories((*store)->reader(), "", [&](absl::string_view, const sh::Category& c) {
+        catalog[c.name().substr(c.name().rfind('/') + 1)] = c;
+        return true;
+      });
+  if (!loaded.ok()) {
+    out.error = loaded.ToString();
+    return out;
+  }
   std::vector<int64_t> ns;
   ns.reserve(static_cast<size_t>(count));
   for (int64_t n = 0; n < count; ++n) {
@@ -48,23 +72,17 @@ DecisionTiming TimeDecisions(const std::string& path, const Population& pop, int
     facts.organization = [] { return std::string(); };
 
     auto start = std::chrono::steady_clock::now();
-    const storage::ReadView& view = (*store)->reader();
-    std::map<std::string, sh::Category> catalog;
-    absl::Status s = data.ScanCategories(view, "", [&](absl::string_view, const sh::Category& c) {
-      catalog[c.name().substr(c.name().rfind('/') + 1)] = c;
-      return true;
-    });
+    // As DecideChecks does for a check that records nothing.
+    std::unique_ptr<storage::ReadView> view = (*store)->Snapshot();
     std::vector<sh::ConsentDirective> consents;
     std::vector<sh::CourtOrder> orders;
+    absl::Status s = data.ScanConsents(*view, case_id, false, "",
+                                       [&](absl::string_view, const sh::ConsentDirective& c) {
+                                         consents.push_back(c);
+                                         return true;
+                                       });
     if (s.ok()) {
-      s = data.ScanConsents(view, case_id, false, "",
-                            [&](absl::string_view, const sh::ConsentDirective& c) {
-                              consents.push_back(c);
-                              return true;
-                            });
-    }
-    if (s.ok()) {
-      s = data.ScanCourtOrders(view, case_id, "", [&](absl::string_view, const sh::CourtOrder& o) {
+      s = data.ScanCourtOrders(*view, case_id, "", [&](absl::string_view, const sh::CourtOrder& o) {
         orders.push_back(o);
         return true;
       });
