@@ -33,10 +33,13 @@ ABSL_FLAG(std::string, data_dir, "bench-data",
           "the server's data folder; kept between runs so that the population is reused");
 ABSL_FLAG(bool, populate, true,
           "create the population first (what exists already is skipped quickly by the server)");
+ABSL_FLAG(bool, populate_only, false, "stop after creating the population (no measured runs)");
 ABSL_FLAG(int64_t, cases, 100000, "cases in the population");
 ABSL_FLAG(int64_t, notes, 1000000, "notes in the population");
 ABSL_FLAG(int64_t, big_case_notes, 10000, "notes on case-0 (the paging comparison)");
 ABSL_FLAG(int32_t, concurrency, 32, "calls in flight");
+ABSL_FLAG(int32_t, populate_concurrency, 128,
+          "calls in flight while populating (the notes of one case are created in parallel too)");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(20), "how long each measured run lasts");
 ABSL_FLAG(int64_t, decisions, 20000, "access decisions timed inside one process");
 ABSL_FLAG(std::vector<std::string>, server_args, {"--rate_limit_per_second=0"},
@@ -349,18 +352,24 @@ int Main() {
   size.cases = absl::GetFlag(FLAGS_cases);
   size.notes = absl::GetFlag(FLAGS_notes);
   size.big_case_notes = absl::GetFlag(FLAGS_big_case_notes);
-  size.concurrency = concurrency;
+  size.concurrency = absl::GetFlag(FLAGS_populate_concurrency);
   Population pop{size};
   if (absl::GetFlag(FLAGS_populate)) {
     absl::Time start = absl::Now();
-    auto made = Populate(channel, **tokens, size, true);
+    // Resumable: how far each step got is kept beside the data.
+    auto made = Populate(channel, **tokens, size, true, data_dir + "/population.progress");
     if (!made.ok()) {
       std::fprintf(stderr, "populate: %s\n", made.status().ToString().c_str());
       return 1;
     }
-    std::printf("populated in %.0f s\n", absl::ToDoubleSeconds(absl::Now() - start));
+    std::printf("populated in %.0f s; server RSS %.0f MiB\n",
+                absl::ToDoubleSeconds(absl::Now() - start), ResidentMiB((*server)->pid()));
   }
   std::printf("server RSS after population: %.0f MiB\n", ResidentMiB((*server)->pid()));
+  if (absl::GetFlag(FLAGS_populate_only)) {
+    (*server)->Stop();
+    return 0;
+  }
 
   Stubs stubs(channel);
   // Warm up connections and caches.

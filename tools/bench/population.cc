@@ -1,15 +1,22 @@
 #include "tools/bench/population.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <functional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/status/status_macros.h"
 #include "common/identity/caller.h"
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
 #include "samepage/directory/v1/directory_service.grpc.pb.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "samepage/sharing/v1/sharing_service.grpc.pb.h"
 #include "tools/bench/load.h"
+#include "tools/bench/population_progress.h"
 
 namespace samepage::bench {
 namespace {
@@ -27,34 +34,101 @@ bool Created(const grpc::Status& s) {
   return s.ok() || s.error_code() == grpc::StatusCode::ALREADY_EXISTS;
 }
 
-// Runs one step of the population and reports it.
+// Runs one step of the population: `issue(i, done)` for i in [0, count)
+// with `concurrency` calls in flight, starting after what `progress` says an
+// earlier run completed. Every few seconds it prints the rate and records
+// the completed prefix (items in flight past it are re-sent on a resume and
+// answered ALREADY_EXISTS, which counts as created).
 absl::Status Step(const std::string& what, int64_t count, int concurrency, bool verbose,
+                  PopulationProgress& progress,
                   const std::function<void(int64_t, std::function<void(const grpc::Status&)>)>& issue) {
+  const int64_t resume_at = std::min(count, progress.Done(what, count));
+  if (resume_at == count) {
+    if (verbose) {
+      std::printf("populate %-22s %9lld already made\n", what.c_str(), static_cast<long long>(count));
+      std::fflush(stdout);
+    }
+    return absl::OkStatus();
+  }
   absl::Time start = absl::Now();
   absl::Mutex mu;
   std::string first_error;
-  int64_t failed = RunCount(count, concurrency,
-                            [&](int64_t i, std::function<void(const grpc::Status&)> done) {
-                              issue(i, [done = std::move(done)](const grpc::Status& s) {
-                                done(Created(s) ? grpc::Status::OK : s);
-                              });
-                            },
-                            [&](int64_t i, const grpc::Status& s) {
-                              absl::MutexLock lock(&mu);
-                              if (first_error.empty()) {
-                                first_error = absl::StrCat(what, " #", i, ": ", s.error_message());
-                              }
-                            });
+  int64_t failed = 0;
+  // finished[k]: item resume_at + k has completed; `prefix` is the first not.
+  std::vector<bool> finished(static_cast<size_t>(count - resume_at), false);
+  int64_t prefix = resume_at;
+  int64_t completed = 0;
+  absl::Time last_report = start;
+  int64_t completed_at_last_report = 0;
+  std::atomic<int64_t> next{resume_at};
+  std::atomic<int> running{concurrency};
+  absl::Notification all_done;
+  std::function<void()> start_one = [&] {
+    int64_t i = next++;
+    if (i >= count) {
+      if (--running == 0) all_done.Notify();
+      return;
+    }
+    issue(i, [&, i](const grpc::Status& status) {
+      bool report = false;
+      int64_t save_prefix = 0;
+      {
+        absl::MutexLock lock(&mu);
+        ++completed;
+        if (!Created(status)) {
+          ++failed;
+          if (first_error.empty()) {
+            first_error = absl::StrCat(what, " #", i, ": ", status.error_code(), " ",
+                                       status.error_message());
+          }
+        } else {
+          finished[static_cast<size_t>(i - resume_at)] = true;
+          while (prefix < count && finished[static_cast<size_t>(prefix - resume_at)]) ++prefix;
+        }
+        absl::Time now = absl::Now();
+        if (now - last_report >= absl::Seconds(10)) {
+          double recent = static_cast<double>(completed - completed_at_last_report) /
+                          absl::ToDoubleSeconds(now - last_report);
+          double average = static_cast<double>(completed) / absl::ToDoubleSeconds(now - start);
+          double left = static_cast<double>(count - resume_at - completed);
+          if (verbose) {
+            std::printf("populate %-22s %9lld of %lld (%.1f%%): %.0f/s now, %.0f/s average, "
+                        "%.0f s to go\n",
+                        what.c_str(), static_cast<long long>(resume_at + completed),
+                        static_cast<long long>(count),
+                        100.0 * static_cast<double>(resume_at + completed) / static_cast<double>(count),
+                        recent, average, average > 0 ? left / average : 0.0);
+            std::fflush(stdout);
+          }
+          last_report = now;
+          completed_at_last_report = completed;
+          report = true;
+          save_prefix = prefix;
+        }
+      }
+      if (report) progress.Record(what, count, save_prefix).IgnoreError();
+      start_one();
+    });
+  };
+  for (int slot = 0; slot < concurrency; ++slot) start_one();
+  // Every call carries a deadline, so this ends.
+  all_done.WaitForNotification();
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  absl::MutexLock lock(&mu);
+  if (failed > 0) {
+    progress.Record(what, count, prefix).IgnoreError();
+    return absl::InternalError(
+        absl::StrCat(failed, " of ", count - resume_at, " failed; first: ", first_error));
+  }
+  absl::Status saved = progress.Record(what, count, count);
   if (verbose) {
-    std::printf("populate %-22s %9lld in %6.1f s (%.0f/s)\n", what.c_str(),
-                static_cast<long long>(count), seconds, static_cast<double>(count) / seconds);
+    std::printf("populate %-22s %9lld in %6.1f s (%.0f/s)%s\n", what.c_str(),
+                static_cast<long long>(count - resume_at), seconds,
+                static_cast<double>(count - resume_at) / seconds,
+                resume_at > 0 ? absl::StrCat(", resumed at ", resume_at).c_str() : "");
     std::fflush(stdout);
   }
-  if (failed > 0) {
-    return absl::InternalError(absl::StrCat(failed, " of ", count, " failed; first: ", first_error));
-  }
-  return absl::OkStatus();
+  return saved;
 }
 
 }  // namespace
@@ -84,8 +158,11 @@ std::string Tokens::Service() { return Get("service:bench", {identity::kServiceS
 std::string Tokens::Person(const std::string& person) { return Get("people/" + person, {}); }
 
 absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channel, Tokens& tokens,
-                                    const PopulationSize& size, bool verbose) {
+                                    const PopulationSize& size, bool verbose,
+                                    const std::string& progress_file) {
   Population pop{size};
+  PopulationProgress progress(progress_file);
+  RETURN_IF_ERROR(progress.Load());
   auto directory = dir::Directory::NewStub(channel);
   auto registry = reg::CaseRegistry::NewStub(channel);
   auto sharing = sh::Sharing::NewStub(channel);
@@ -101,7 +178,7 @@ absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channe
   for (int k = 0; k < 5; ++k) {
     orgs.emplace_back(absl::StrCat("clinic-", k), dir::Organization::KIND_BEHAVIORAL_HEALTH_PROVIDER);
   }
-  absl::Status s = Step("organizations", static_cast<int64_t>(orgs.size()), c, verbose,
+  absl::Status s = Step("organizations", static_cast<int64_t>(orgs.size()), c, verbose, progress,
                         [&](int64_t i, auto done) {
                           dir::CreateOrganizationRequest req;
                           req.set_organization_id(orgs[i].first);
@@ -130,7 +207,7 @@ absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channe
   for (int k = 0; k < size.therapists; ++k) {
     staff.push_back({absl::StrCat("th-", k), Clinic(k), "therapist"});
   }
-  s = Step("people", static_cast<int64_t>(staff.size()), c, verbose, [&](int64_t i, auto done) {
+  s = Step("people", static_cast<int64_t>(staff.size()), c, verbose, progress, [&](int64_t i, auto done) {
     dir::CreatePersonRequest req;
     req.set_person_id(staff[i].id);
     dir::Person* p = req.mutable_person();
@@ -149,7 +226,7 @@ absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channe
   if (!s.ok()) return s;
 
   // Cases: a child and a caregiver each.
-  s = Step("cases", size.cases, c, verbose, [&](int64_t i, auto done) {
+  s = Step("cases", size.cases, c, verbose, progress, [&](int64_t i, auto done) {
     reg::CreateCaseRequest req;
     req.set_case_id(Population::CaseId(i));
     reg::Case* cs = req.mutable_case_();
@@ -180,7 +257,7 @@ absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channe
   if (!s.ok()) return s;
 
   // Teams of three.
-  s = Step("assignments", size.cases * 3, c, verbose, [&](int64_t j, auto done) {
+  s = Step("assignments", size.cases * 3, c, verbose, progress, [&](int64_t j, auto done) {
     int64_t i = j / 3;
     reg::CreateAssignmentRequest req;
     req.set_parent("cases/" + Population::CaseId(i));
@@ -215,7 +292,7 @@ absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channe
     if (j < size.big_case_notes + size.small_case_notes) return 1;
     return 2 + (j - size.big_case_notes - size.small_case_notes) % std::max<int64_t>(1, size.cases - 2);
   };
-  s = Step("notes", size.notes, c, verbose, [&](int64_t j, auto done) {
+  s = Step("notes", size.notes, c, verbose, progress, [&](int64_t j, auto done) {
     int64_t i = note_case(j);
     cp::CreateNoteRequest req;
     req.set_parent("cases/" + Population::CaseId(i));
@@ -240,7 +317,7 @@ absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channe
   // Part 2 consents from the caregiver: the clinic's treatment progress to
   // the case manager.
   int64_t consents = size.cases / size.consent_every;
-  s = Step("consents", consents, c, verbose, [&](int64_t k, auto done) {
+  s = Step("consents", consents, c, verbose, progress, [&](int64_t k, auto done) {
     int64_t i = k * size.consent_every;
     std::string case_name = "cases/" + Population::CaseId(i);
     sh::CreateConsentRequest req;
@@ -282,7 +359,7 @@ absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channe
 
   // Requests for information from the case manager to the therapist.
   int64_t requests = size.cases / size.request_every;
-  s = Step("information requests", requests, c, verbose, [&](int64_t k, auto done) {
+  s = Step("information requests", requests, c, verbose, progress, [&](int64_t k, auto done) {
     int64_t i = k * size.request_every + 1;
     std::string case_name = "cases/" + Population::CaseId(i);
     sh::CreateInformationRequestRequest req;

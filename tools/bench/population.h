@@ -62,8 +62,11 @@ class Tokens {
 };
 
 // Creates everything in `size` on the server behind `channel`; prints
-// progress. Records that exist already (a rerun) count as created.
+// progress with rates. Records that exist already (a rerun) count as
+// created. `progress_file` (empty: none) remembers how far each step got,
+// so that a rerun resumes there (see population_progress.h).
 absl::StatusOr<Population> Populate(const std::shared_ptr<grpc::Channel>& channel, Tokens& tokens,
-                                    const PopulationSize& size, bool verbose);
+                                    const PopulationSize& size, bool verbose,
+                                    const std::string& progress_file = "");
 
 }  // namespace samepage::bench
