@@ -1,61 +1,18 @@
 #include "server/local_peers.h"
 
-#include <initializer_list>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "server/peer_answers.h"
 
 namespace samepage::server {
 namespace {
 
 namespace reg = ::samepage::registry::v1;
 namespace sh = ::samepage::sharing::v1;
-
-// The answers the gRPC peers give (services/*/peers.cc,
-// registry/directory_client.cc): a peer failing for its own reasons is
-// UNAVAILABLE to our caller; only the codes `passed` are the peer's answer.
-template <typename T>
-absl::StatusOr<T> Answer(absl::string_view peer, std::initializer_list<absl::StatusCode> passed,
-                         absl::StatusOr<T> result) {
-  if (result.ok()) return result;
-  for (absl::StatusCode code : passed) {
-    if (result.status().code() == code) return result;
-  }
-  return absl::UnavailableError(absl::StrCat(peer, ": ", result.status().message()));
-}
-
-// Asked as a service: only "no such thing" passes through.
-template <typename T>
-absl::StatusOr<T> AsService(absl::string_view peer, absl::StatusOr<T> result) {
-  return Answer(peer, {absl::StatusCode::kNotFound}, std::move(result));
-}
-
-// An information request handled on the caller's behalf: the sharing
-// service's answer about the caller is theirs.
-template <typename T>
-absl::StatusOr<T> ForCaller(absl::string_view peer, absl::StatusOr<T> result) {
-  return Answer(peer,
-                {absl::StatusCode::kNotFound, absl::StatusCode::kPermissionDenied,
-                 absl::StatusCode::kFailedPrecondition, absl::StatusCode::kInvalidArgument,
-                 absl::StatusCode::kAborted},
-                std::move(result));
-}
-
-// The registry asking the directory whether a person or organisation exists,
-// for the caller.
-template <typename T>
-absl::StatusOr<T> FromDirectory(absl::StatusOr<T> result) {
-  return Answer("directory", {absl::StatusCode::kNotFound, absl::StatusCode::kPermissionDenied},
-                std::move(result));
-}
-
-// A team larger than this is not a case team; stop rather than loop.
-constexpr int kMaxAssignmentPages = 20;
-constexpr char kRegistry[] = "case registry";
-constexpr char kDirectory[] = "directory";
-constexpr char kSharing[] = "sharing service";
+using namespace peer_answers;  // NOLINT: the answers and peer names of this file
 
 }  // namespace
 

@@ -31,6 +31,7 @@
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "server/admin_service.h"
 #include "server/follow.h"
+#include "server/grpc_peers.h"
 #include "server/local_peers.h"
 #include "server/ticker.h"
 #include "services/caseplan/caseplan_events.h"
@@ -43,7 +44,6 @@
 #include "services/directory/directory_store.h"
 #include "services/directory/person_status.h"
 #include "services/directory/roster.h"
-#include "services/registry/directory_client.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/registry_store.h"
@@ -86,25 +86,21 @@ struct ServerHost::Parts {
   // hosted elsewhere are reached over `peers`.
   LocalServices local;
   std::unique_ptr<LocalPeers> local_peers;
-  std::unique_ptr<directory::GrpcCaseTeamSource> roster_registry;
+  std::unique_ptr<GrpcPeers> grpc_peers;
 
   std::unique_ptr<storage::Store> directory_store;
   std::unique_ptr<directory::Directory> directory;
   std::unique_ptr<directory::Roster> roster;
 
   std::unique_ptr<storage::Store> registry_store;
-  std::unique_ptr<registry::DirectoryLookup> registry_directory;
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<storage::Store> caseplan_store;
-  std::unique_ptr<caseplan::GrpcPeers> caseplan_peers;  // null when all are hosted here
   std::unique_ptr<caseplan::Plans> plans;
   std::unique_ptr<caseplan::Notes> notes;
   std::unique_ptr<storage::Store> sharing_store;
-  std::unique_ptr<sharing::GrpcPeers> sharing_peers;  // null when all are hosted here
   std::unique_ptr<sharing::DecisionPoint> decisions;
   std::unique_ptr<sharing::InformationRequests> requests;
   std::unique_ptr<storage::Store> updates_store;
-  std::unique_ptr<updates::GrpcPeers> updates_peers;  // null when all are hosted here
   std::unique_ptr<updates::Fanout> fanout;
   std::unique_ptr<updates::Feed> feed;
   // Declared after what it drives, so that it stops first.
@@ -147,6 +143,17 @@ struct ServerHost::Parts {
 };
 
 namespace {
+
+// The peers a service is given: in this process or over gRPC, seen as the
+// interface that service declares.
+struct PeersChoice {
+  LocalPeers* local = nullptr;
+  GrpcPeers* grpc = nullptr;
+  template <typename Interface>
+  Interface* As() const {
+    return local != nullptr ? static_cast<Interface*>(local) : static_cast<Interface*>(grpc);
+  }
+};
 
 bool Hosts(const ServerOptions& options, absl::string_view service) {
   return std::find(options.services.begin(), options.services.end(), service) !=
@@ -372,11 +379,13 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
 
   std::vector<std::string> serving;
   p.local_peers = std::make_unique<LocalPeers>(&p.local, "service:samepaged");
-  auto all_hosted = [&options](std::initializer_list<const char*> services) {
-    for (const char* service : services) {
-      if (!Hosts(options, service)) return false;
+  p.grpc_peers = std::make_unique<GrpcPeers>(&p.peers, p.service_tokens.get());
+  // A service calls its peers directly when all of them are hosted here.
+  auto peers_for = [&options, &p](std::initializer_list<const char*> needed) {
+    for (const char* service : needed) {
+      if (!Hosts(options, service)) return PeersChoice{.grpc = p.grpc_peers.get()};
     }
-    return true;
+    return PeersChoice{.local = p.local_peers.get()};
   };
   if (Hosts(options, "directory")) {
     ASSIGN_OR_RETURN(p.directory_store, OpenStore(options, p.keyring.get(), "directory",
@@ -384,12 +393,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.directory = std::make_unique<directory::Directory>(p.directory_store.get(), p.clock);
     RETURN_IF_ERROR(p.directory->Init());
     p.local.directory = p.directory.get();
-    directory::CaseTeamSource* teams = p.local_peers.get();
-    if (!Hosts(options, "registry")) {
-      p.roster_registry = std::make_unique<directory::GrpcCaseTeamSource>(&p.peers);
-      teams = p.roster_registry.get();
-    }
-    p.roster = std::make_unique<directory::Roster>(p.directory.get(), teams);
+    p.roster = std::make_unique<directory::Roster>(
+        p.directory.get(), peers_for({"registry"}).As<directory::CaseTeamSource>());
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("directory", p.directory_store.get()));
     p.services.push_back(std::make_unique<directory::DirectoryService>(
         p.directory.get(), p.roster.get(), p.authenticator.get(), audit));
@@ -398,12 +403,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "registry")) {
     ASSIGN_OR_RETURN(p.registry_store, OpenStore(options, p.keyring.get(), "registry",
                                                  registry::RegistryStore::ColumnFamilies()));
-    registry::DirectoryLookup* lookup = p.local_peers.get();
-    if (!Hosts(options, "directory")) {
-      p.registry_directory = std::make_unique<registry::DirectoryClient>(&p.peers);
-      lookup = p.registry_directory.get();
-    }
-    p.registry = std::make_unique<registry::Registry>(p.registry_store.get(), p.clock, lookup);
+    p.registry = std::make_unique<registry::Registry>(
+        p.registry_store.get(), p.clock,
+        peers_for({"directory"}).As<registry::DirectoryLookup>());
     RETURN_IF_ERROR(p.registry->Init());
     p.local.registry = p.registry.get();
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("registry", p.registry_store.get()));
@@ -414,11 +416,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "caseplan")) {
     ASSIGN_OR_RETURN(p.caseplan_store, OpenStore(options, p.keyring.get(), "caseplan",
                                                  caseplan::CasePlanColumnFamilies()));
-    caseplan::Peers* peers = p.local_peers.get();
-    if (!all_hosted({"registry", "directory", "sharing"})) {
-      p.caseplan_peers = std::make_unique<caseplan::GrpcPeers>(&p.peers, p.service_tokens.get());
-      peers = p.caseplan_peers.get();
-    }
+    auto* peers = peers_for({"registry", "directory", "sharing"}).As<caseplan::Peers>();
     p.plans = std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock, peers);
     p.notes = std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock, peers);
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("caseplan", p.caseplan_store.get()));
@@ -429,11 +427,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "sharing")) {
     ASSIGN_OR_RETURN(p.sharing_store, OpenStore(options, p.keyring.get(), "sharing",
                                                 sharing::SharingColumnFamilies()));
-    sharing::Peers* peers = p.local_peers.get();
-    if (!all_hosted({"registry", "directory"})) {
-      p.sharing_peers = std::make_unique<sharing::GrpcPeers>(&p.peers, p.service_tokens.get());
-      peers = p.sharing_peers.get();
-    }
+    auto* peers = peers_for({"registry", "directory"}).As<sharing::Peers>();
     p.decisions = std::make_unique<sharing::DecisionPoint>(p.sharing_store.get(), p.clock, peers);
     RETURN_IF_ERROR(p.decisions->Init());
     p.requests = std::make_unique<sharing::InformationRequests>(
@@ -450,11 +444,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (Hosts(options, "updates")) {
     ASSIGN_OR_RETURN(p.updates_store, OpenStore(options, p.keyring.get(), "updates",
                                                 updates::UpdatesColumnFamilies()));
-    updates::Peers* peers = p.local_peers.get();
-    if (!all_hosted({"registry", "directory", "sharing"})) {
-      p.updates_peers = std::make_unique<updates::GrpcPeers>(&p.peers, p.service_tokens.get());
-      peers = p.updates_peers.get();
-    }
+    auto* peers = peers_for({"registry", "directory", "sharing"}).As<updates::Peers>();
     p.fanout = std::make_unique<updates::Fanout>(peers);
     p.feed = std::make_unique<updates::Feed>(p.updates_store.get(), peers);
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("updates", p.updates_store.get()));

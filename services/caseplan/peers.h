@@ -5,7 +5,6 @@
 
 #include "absl/status/statusor.h"
 #include "common/identity/caller.h"
-#include "common/rpc/peers.h"
 #include "samepage/directory/v1/directory_service.pb.h"
 #include "samepage/registry/v1/registry_service.pb.h"
 #include "samepage/sharing/v1/sharing_service.pb.h"
@@ -48,33 +47,6 @@ class Peers {
   // FAILED_PRECONDITION and INVALID_ARGUMENT pass through.
   virtual absl::StatusOr<sharing::v1::InformationRequest> FulfillInformationRequest(
       const identity::Caller& caller, const std::string& name, const std::string& resource) = 0;
-};
-
-// Peers over gRPC through the server's peer channels.
-class GrpcPeers final : public Peers {
- public:
-  GrpcPeers(rpc::PeerChannels* channels, rpc::TokenSource* tokens)
-      : channels_(channels), tokens_(tokens) {}
-
-  absl::StatusOr<registry::v1::CheckCaseAccessResponse> CaseAccess(
-      const std::string& case_name, const std::string& person) override;
-  absl::StatusOr<registry::v1::Case> GetCase(const std::string& case_name) override;
-  absl::StatusOr<std::vector<registry::v1::Assignment>> CurrentAssignments(
-      const std::string& case_name) override;
-  absl::StatusOr<registry::v1::CaseRole> GetCaseRole(const std::string& role_id) override;
-  absl::StatusOr<directory::v1::Person> GetPerson(const std::string& name) override;
-  absl::StatusOr<sharing::v1::Category> GetCategory(const std::string& category_id) override;
-  absl::StatusOr<std::vector<sharing::v1::CheckAccessResponse>> BatchCheckAccess(
-      const std::vector<sharing::v1::CheckAccessRequest>& checks) override;
-  absl::StatusOr<sharing::v1::InformationRequest> GetInformationRequest(
-      const identity::Caller& caller, const std::string& name) override;
-  absl::StatusOr<sharing::v1::InformationRequest> FulfillInformationRequest(
-      const identity::Caller& caller, const std::string& name,
-      const std::string& resource) override;
-
- private:
-  rpc::PeerChannels* channels_;
-  rpc::TokenSource* tokens_;
 };
 
 }  // namespace samepage::caseplan

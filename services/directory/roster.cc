@@ -5,10 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock/time_util.h"
-#include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validation.h"
-#include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "services/directory/availability.h"
 #include "services/directory/visibility.h"
 
@@ -16,9 +14,6 @@ namespace samepage::directory {
 namespace {
 
 namespace reg = ::samepage::registry::v1;
-
-// A team larger than this is not a case team; stop paging rather than loop.
-constexpr int kMaxAssignmentPages = 20;
 
 // The registry's answer about the caller passes through; the registry
 // failing for its own reasons is UNAVAILABLE.
@@ -41,36 +36,6 @@ void PreferredFirst(google::protobuf::RepeatedPtrField<v1::ContactPoint>* points
 }
 
 }  // namespace
-
-absl::StatusOr<reg::Case> GrpcCaseTeamSource::GetCase(const identity::Caller& caller,
-                                                      const std::string& case_name) {
-  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers_->Channel("registry"));
-  reg::GetCaseRequest req;
-  req.set_name(case_name);
-  reg::Case c;
-  RETURN_IF_ERROR(FromGrpcStatus(
-      reg::CaseRegistry::NewStub(channel)->GetCase(rpc::PeerContext(caller).get(), req, &c)));
-  return c;
-}
-
-absl::StatusOr<std::vector<reg::Assignment>> GrpcCaseTeamSource::ListAssignments(
-    const identity::Caller& caller, const std::string& case_name) {
-  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers_->Channel("registry"));
-  auto registry = reg::CaseRegistry::NewStub(channel);
-  std::vector<reg::Assignment> assignments;
-  reg::ListAssignmentsRequest list;
-  list.set_parent(case_name);
-  list.set_page_size(500);
-  for (int page = 0; page < kMaxAssignmentPages; ++page) {
-    reg::ListAssignmentsResponse resp;
-    RETURN_IF_ERROR(
-        FromGrpcStatus(registry->ListAssignments(rpc::PeerContext(caller).get(), list, &resp)));
-    assignments.insert(assignments.end(), resp.assignments().begin(), resp.assignments().end());
-    if (resp.next_page_token().empty()) break;
-    list.set_page_token(resp.next_page_token());
-  }
-  return assignments;
-}
 
 absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& caller,
                                                       const v1::WhoIsWhoRequest& req) {

@@ -5,7 +5,6 @@
 
 #include "absl/status/statusor.h"
 #include "common/identity/caller.h"
-#include "common/rpc/peers.h"
 #include "samepage/directory/v1/directory_service.pb.h"
 #include "samepage/registry/v1/registry_service.pb.h"
 #include "services/directory/directory.h"
@@ -22,19 +21,6 @@ class CaseTeamSource {
   // Every assignment of the case, current and ended.
   virtual absl::StatusOr<std::vector<registry::v1::Assignment>> ListAssignments(
       const identity::Caller& caller, const std::string& case_name) = 0;
-};
-
-// The registry over gRPC, with the caller's own token.
-class GrpcCaseTeamSource final : public CaseTeamSource {
- public:
-  explicit GrpcCaseTeamSource(rpc::PeerChannels* peers) : peers_(peers) {}
-  absl::StatusOr<registry::v1::Case> GetCase(const identity::Caller& caller,
-                                             const std::string& case_name) override;
-  absl::StatusOr<std::vector<registry::v1::Assignment>> ListAssignments(
-      const identity::Caller& caller, const std::string& case_name) override;
-
- private:
-  rpc::PeerChannels* peers_;
 };
 
 // Builds "who is who" on a case: the team from the case registry, joined with

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/rpc/peers.h"
 #include "samepage/directory/v1/directory_service.pb.h"
 #include "samepage/registry/v1/registry_service.pb.h"
 #include "samepage/sharing/v1/sharing_service.pb.h"
@@ -31,27 +30,6 @@ class Peers {
   // Whether a consent directive or court order (by name) is in force or
   // about to be (active or pending), i.e. neither revoked nor expired.
   virtual absl::StatusOr<bool> DirectiveInForce(const std::string& name) = 0;
-};
-
-// Peers over gRPC through the server's peer channels.
-class GrpcPeers final : public Peers {
- public:
-  GrpcPeers(rpc::PeerChannels* channels, rpc::TokenSource* tokens)
-      : channels_(channels), tokens_(tokens) {}
-
-  absl::StatusOr<registry::v1::CheckCaseAccessResponse> CaseAccess(
-      const std::string& case_name, const std::string& person) override;
-  absl::StatusOr<registry::v1::Case> GetCase(const std::string& case_name) override;
-  absl::StatusOr<std::vector<registry::v1::Assignment>> Assignments(
-      const std::string& case_name, registry::v1::Assignment::State state) override;
-  absl::StatusOr<directory::v1::Person> GetPerson(const std::string& name) override;
-  absl::StatusOr<sharing::v1::CheckAccessResponse> CheckAccess(
-      sharing::v1::CheckAccessRequest req) override;
-  absl::StatusOr<bool> DirectiveInForce(const std::string& name) override;
-
- private:
-  rpc::PeerChannels* channels_;
-  rpc::TokenSource* tokens_;
 };
 
 }  // namespace samepage::updates
