@@ -217,6 +217,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // Small, bounded memory per database: several run in one process.
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
+  // Memtables holding little data keep old write-ahead log files alive;
+  // past this total the column families holding the oldest are flushed.
+  db_options.max_total_wal_size = 64 << 20;
   if (options.env != nullptr) db_options.env = options.env;
   // Counters only (bytes written, WAL syncs, cache hits) for the metrics
   // page; timers would cost a clock read per operation.
@@ -310,9 +313,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     ASSIGN_OR_RETURN(int64_t sealed, store->SealAll(/*from_plaintext=*/true));
     rocksdb::WriteOptions write_options;
     write_options.sync = true;
-    RETURN_IF_ERROR(FromRocks(store->db_->Put(write_options, store->handles_[kMetaCf],
-                                              kEncryptionKey, kEncryptionAesGcm),
+    rocksdb::WriteBatch mark;
+    RETURN_IF_ERROR(FromRocks(mark.Put(store->handles_[kMetaCf], kEncryptionKey, kEncryptionAesGcm),
                               "mark the data encrypted"));
+    RETURN_IF_ERROR(store->WriteToRocks(write_options, &mark, "mark the data encrypted"));
     store->sealed_ = true;
     if (sealed > 0 && options.log) {
       options.log(absl::StrCat(options.path, ": encrypted ", sealed, " stored values"));
@@ -323,9 +327,23 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
 Store::~Store() {
   latest_.reset();
+  if (db_ == nullptr) return;
+  bool wal_failed = false;
+  {
+    absl::MutexLock lock(&wal_mu_);
+    wal_failed = wal_failed_ && !RecoverWal().ok();
+  }
   for (auto& [name, handle] : handles_) db_->DestroyColumnFamilyHandle(handle);
   handles_.clear();
-  if (db_ != nullptr) db_->Close().PermitUncheckedError();
+  if (wal_failed) {
+    // Closing flushes the failed log file's buffer, on which an
+    // assertion-enabled RocksDB aborts. Everything acknowledged is in the
+    // synced log already, so the database is left for the process's exit
+    // (and the next open's recovery) instead.
+    db_.release();
+    return;
+  }
+  db_->Close().PermitUncheckedError();
 }
 
 absl::StatusOr<rocksdb::ColumnFamilyHandle*> Store::Handle(absl::string_view cf) const {
@@ -350,7 +368,76 @@ absl::Status Store::TransactUnsynced(
 }
 
 absl::Status Store::SyncWal() {
-  return FromRocks(db_->SyncWAL(), absl::StrCat("sync the write-ahead log of ", path_));
+  absl::MutexLock lock(&wal_mu_);
+  if (wal_failed_) RETURN_IF_ERROR(RecoverWal());
+  uint64_t wal = CurrentWalNumber();
+  rocksdb::Status s = db_->SyncWAL();
+  absl::Status status = FromRocks(s, absl::StrCat("sync the write-ahead log of ", path_));
+  if (!status.ok()) MarkWalFailed(status, wal);
+  return status;
+}
+
+uint64_t Store::CurrentWalNumber() const {
+  std::unique_ptr<rocksdb::LogFile> wal;
+  if (!db_->GetCurrentWalFile(&wal).ok() || wal == nullptr) return 0;
+  return wal->LogNumber();
+}
+
+void Store::MarkWalFailed(const absl::Status& error, uint64_t wal) {
+  wal_failed_ = true;
+  wal_error_ = error;
+  failed_wal_ = wal;
+}
+
+absl::Status Store::RecoverWal() {
+  // RocksDB stops writes after a failed log write and recovers by itself
+  // (Busy meanwhile) or when asked: it flushes the memtables and starts a new
+  // log file. Writers are not held long: they get the failure's status.
+  rocksdb::Status resumed = db_->Resume();
+  for (int i = 0; i < 10 && resumed.IsBusy(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    resumed = db_->Resume();
+  }
+  if (!resumed.ok()) {
+    absl::Status cause = resumed.IsBusy() ? wal_error_ : FromRocks(resumed, "");
+    return absl::Status(cause.code(),
+                        absl::StrCat(wal_error_.message(), "; writes to ", path_,
+                                     " are refused until it recovers (", resumed.ToString(), ")"));
+  }
+  uint64_t now = CurrentWalNumber();
+  if (now == 0 || now == failed_wal_) {
+    // Resumed without a new log file: writing on would reach the failed one.
+    return absl::UnavailableError(absl::StrCat(
+        wal_error_.message(), "; the write-ahead log of ", path_,
+        " was not replaced after the failure, so writes are refused until a restart"));
+  }
+  wal_failed_ = false;
+  anchored_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status Store::WriteToRocks(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch,
+                                 absl::string_view what) {
+  absl::MutexLock lock(&wal_mu_);
+  if (wal_failed_) RETURN_IF_ERROR(RecoverWal());
+  if (!anchored_) {
+    // RocksDB's recovery starts a new log file only when some memtable holds
+    // data; right after an open or a recovery every memtable can be empty,
+    // and a failed write then would leave the failed log in use. An entry
+    // in the default column family, kept out of the log (it means nothing
+    // and may be lost), makes sure there is always one. The log files it
+    // keeps alive are bounded by max_total_wal_size (see Open).
+    rocksdb::WriteOptions unlogged;
+    unlogged.disableWAL = true;
+    rocksdb::Status s = db_->Put(unlogged, db_->DefaultColumnFamily(), "samepage.wal-anchor", "");
+    if (!s.ok()) return FromRocks(s, what);
+    anchored_ = true;
+  }
+  uint64_t wal = CurrentWalNumber();
+  rocksdb::Status s = db_->Write(options, batch);
+  absl::Status status = FromRocks(s, what);
+  if (!status.ok()) MarkWalFailed(status, wal);
+  return status;
 }
 
 absl::Status Store::TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
@@ -398,17 +485,15 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
   leader_active_ = true;
   std::vector<std::shared_ptr<PendingCommit>> group;
   group.swap(queue_);
-  bool resume = needs_resume_;
   absl::Status status;
   {
     // Others run their `fn` and queue up meanwhile.
     write_mu_.Unlock();
-    status = WriteGroup(group, resume);
+    status = WriteGroup(group);
     write_mu_.Lock();
   }
 
   if (status.ok()) {
-    needs_resume_ = false;
     // Forget pending values that are now in RocksDB, unless a later queued
     // transaction wrote the key again.
     uint64_t last_seq = group.back()->seq;
@@ -442,26 +527,13 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
     queue_.clear();
     pending_.clear();
     next_revision_ = LatestRevision() + 1;
-    needs_resume_ = true;
   }
   leader_active_ = false;
   commit_done_.SignalAll();
   return mine->status;
 }
 
-absl::Status Store::WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group,
-                               bool resume) {
-  if (resume) {
-    // A failed write (a full disk, say) can leave RocksDB refusing writes
-    // until told to try again; if the cause is gone this clears it.
-    // Busy: RocksDB is recovering by itself; give it a moment.
-    rocksdb::Status resumed = db_->Resume();
-    for (int i = 0; i < 200 && resumed.IsBusy(); ++i) {
-      absl::SleepFor(absl::Milliseconds(10));
-      resumed = db_->Resume();
-    }
-    RETURN_IF_ERROR(FromRocks(resumed, absl::StrCat("resume writes to ", path_)));
-  }
+absl::Status Store::WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group) {
   rocksdb::WriteBatch wb;
   for (const auto& member : group) {
     for (const Batch::Op& op : member->batch.ops_) {
@@ -483,7 +555,7 @@ absl::Status Store::WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>
   // is one file: syncing it syncs what came before too).
   write_options.sync = false;
   for (const auto& member : group) write_options.sync |= sync_ && member->sync;
-  return FromRocks(db_->Write(write_options, &wb), absl::StrCat("write ", path_));
+  return WriteToRocks(write_options, &wb, absl::StrCat("write ", path_));
 }
 
 std::string Store::Seal(absl::string_view cf, absl::string_view key,
@@ -532,7 +604,7 @@ absl::StatusOr<int64_t> Store::SealAll(bool from_plaintext) {
       if (wb.Count() == 0) return absl::OkStatus();
       rocksdb::WriteOptions write_options;
       write_options.sync = true;
-      RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &wb), "write sealed values"));
+      RETURN_IF_ERROR(WriteToRocks(write_options, &wb, "write sealed values"));
       wb.Clear();
       return absl::OkStatus();
     };

@@ -197,8 +197,24 @@ class Store {
   absl::Status TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
                             bool sync);
   // Writes `group` in one RocksDB write, synced unless no member asks for
-  // it; first asks RocksDB to resume writing when the previous write failed.
-  absl::Status WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group, bool resume);
+  // it (after a failed write, see WriteToRocks).
+  absl::Status WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group);
+
+  // Every RocksDB write and WAL sync goes through these, one at a time. A
+  // write-ahead log file whose write failed (a full disk) must never be
+  // written to or synced again: Debian's RocksDB is built with assertions
+  // and aborts the process when that happens. After a failure, writes and
+  // syncs are refused with the failure's status until RocksDB has recovered
+  // (DB::Resume) and switched to a new log file.
+  absl::Status WriteToRocks(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch,
+                            absl::string_view what);
+  // Brings the store back to writing after a failure; OK when the failed
+  // log has been replaced.
+  absl::Status RecoverWal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wal_mu_);
+  // Remembers a failed write or sync to log file `wal` (0: unknown).
+  void MarkWalFailed(const absl::Status& error, uint64_t wal) ABSL_EXCLUSIVE_LOCKS_REQUIRED(wal_mu_);
+  // The number of the log file being written; 0 when it cannot be told.
+  uint64_t CurrentWalNumber() const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
@@ -218,10 +234,16 @@ class Store {
   std::vector<std::shared_ptr<PendingCommit>> queue_ ABSL_GUARDED_BY(write_mu_);
   std::shared_ptr<PendingCommit> newest_commit_ ABSL_GUARDED_BY(write_mu_);
   bool leader_active_ ABSL_GUARDED_BY(write_mu_) = false;
-  bool needs_resume_ ABSL_GUARDED_BY(write_mu_) = false;
   uint64_t next_seq_ ABSL_GUARDED_BY(write_mu_) = 1;
   int64_t next_revision_ ABSL_GUARDED_BY(write_mu_) = 1;
   absl::CondVar commit_done_;
+  absl::Mutex wal_mu_;
+  bool wal_failed_ ABSL_GUARDED_BY(wal_mu_) = false;
+  uint64_t failed_wal_ ABSL_GUARDED_BY(wal_mu_) = 0;
+  absl::Status wal_error_ ABSL_GUARDED_BY(wal_mu_);
+  // Whether the anchor (see WriteToRocks) is in a memtable since the last
+  // recovery or open.
+  bool anchored_ ABSL_GUARDED_BY(wal_mu_) = false;
   mutable absl::Mutex revision_mu_;
   int64_t latest_revision_ ABSL_GUARDED_BY(revision_mu_) = 0;
   WaiterId next_waiter_id_ ABSL_GUARDED_BY(revision_mu_) = 1;
