@@ -159,11 +159,75 @@ absl::StatusOr<std::unique_ptr<Keyring>> Keyring::LoadOrCreateDev(const std::str
   return LoadFile(path);
 }
 
-const Keyring::Key* Keyring::Find(absl::string_view id) const {
-  for (const Key& key : keys_) {
-    if (key.id == id) return &key;
+class Keyring::Contexts {
+ public:
+  Contexts(const std::string& key, bool seal)
+      // Fetched once: the implicit fetch behind EVP_aes_256_gcm() is
+      // repeated on every initialisation in OpenSSL 3.
+      : cipher_(EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr)), key_(key), seal_(seal) {}
+  ~Contexts() {
+    for (EVP_CIPHER_CTX* ctx : free_) EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_free(cipher_);
   }
-  return nullptr;
+
+  // A context ready for a new value with `nonce`; null if OpenSSL fails.
+  CipherCtxPtr Take(absl::string_view nonce) {
+    CipherCtxPtr ctx;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!free_.empty()) {
+        ctx.reset(free_.back());
+        free_.pop_back();
+      }
+    }
+    if (ctx == nullptr) {
+      // First use (or more at once than ever before): set the key up.
+      ctx.reset(EVP_CIPHER_CTX_new());
+      if (ctx == nullptr || cipher_ == nullptr || Init(ctx.get(), cipher_, U(key_), nullptr) != 1) {
+        return nullptr;
+      }
+    }
+    // The key stays; only the nonce is new.
+    if (Init(ctx.get(), nullptr, nullptr, U(nonce)) != 1) return nullptr;
+    return ctx;
+  }
+
+  // Returns a context for reuse (kept up to a bound; the rest are freed).
+  void Give(CipherCtxPtr ctx) {
+    absl::MutexLock lock(&mu_);
+    if (free_.size() < kMaxFree) free_.push_back(ctx.release());
+  }
+
+ private:
+  static constexpr size_t kMaxFree = 64;
+
+  int Init(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, const unsigned char* key,
+           const unsigned char* nonce) const {
+    return seal_ ? EVP_EncryptInit_ex(ctx, cipher, nullptr, key, nonce)
+                 : EVP_DecryptInit_ex(ctx, cipher, nullptr, key, nonce);
+  }
+
+  EVP_CIPHER* const cipher_;
+  const std::string key_;
+  const bool seal_;
+  absl::Mutex mu_;
+  std::vector<EVP_CIPHER_CTX*> free_ ABSL_GUARDED_BY(mu_);
+};
+
+Keyring::Keyring(std::vector<Key> keys) : keys_(std::move(keys)) {
+  for (const Key& key : keys_) {
+    sealers_.push_back(std::make_unique<Contexts>(key.bytes, /*seal=*/true));
+    openers_.push_back(std::make_unique<Contexts>(key.bytes, /*seal=*/false));
+  }
+}
+
+Keyring::~Keyring() = default;
+
+int Keyring::Find(absl::string_view id) const {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i].id == id) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 std::string Keyring::Seal(absl::string_view plaintext, absl::string_view aad) const {
@@ -177,11 +241,9 @@ std::string Keyring::Seal(absl::string_view plaintext, absl::string_view aad) co
   size_t header = out.size();
   out.resize(header + plaintext.size() + kTagBytes);
 
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  CipherCtxPtr ctx = sealers_.front()->Take(nonce);
   int len = 0;
   bool ok = ctx != nullptr &&
-            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, U(key.bytes), U(nonce)) ==
-                1 &&
             EVP_EncryptUpdate(ctx.get(), nullptr, &len, U(aad), static_cast<int>(aad.size())) ==
                 1 &&
             EVP_EncryptUpdate(ctx.get(), U(out) + header, &len, U(plaintext),
@@ -192,6 +254,7 @@ std::string Keyring::Seal(absl::string_view plaintext, absl::string_view aad) co
   // Encryption of memory with a valid key cannot fail short of a broken
   // library; writing plaintext instead is not an option.
   if (!ok) std::abort();
+  sealers_.front()->Give(std::move(ctx));
   return out;
 }
 
@@ -205,8 +268,8 @@ std::string Keyring::KeyIdOf(absl::string_view sealed) {
 absl::StatusOr<std::string> Keyring::Open(absl::string_view sealed, absl::string_view aad) const {
   std::string id = KeyIdOf(sealed);
   if (id.empty()) return absl::DataLossError("not an encrypted value");
-  const Key* key = Find(id);
-  if (key == nullptr) {
+  int index = Find(id);
+  if (index < 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "value encrypted with key \"", id, "\", which is not in the encryption key file"));
   }
@@ -216,17 +279,19 @@ absl::StatusOr<std::string> Keyring::Open(absl::string_view sealed, absl::string
   std::string tag(body.substr(ciphertext.size()));
   std::string out(ciphertext.size(), '\0');
 
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  Contexts& openers = *openers_[index];
+  CipherCtxPtr ctx = openers.Take(nonce);
   int len = 0;
   bool ok = ctx != nullptr &&
-            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, U(key->bytes), U(nonce)) ==
-                1 &&
             EVP_DecryptUpdate(ctx.get(), nullptr, &len, U(aad), static_cast<int>(aad.size())) ==
                 1 &&
             EVP_DecryptUpdate(ctx.get(), U(out), &len, U(ciphertext),
                               static_cast<int>(ciphertext.size())) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, U(tag)) == 1 &&
             EVP_DecryptFinal_ex(ctx.get(), U(out) + len, &len) == 1;
+  // A context whose value failed authentication is as good as any other once
+  // a new nonce is set.
+  if (ctx != nullptr) openers.Give(std::move(ctx));
   if (!ok) {
     return absl::DataLossError(
         "encrypted value fails authentication: altered, or moved from another key");

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace samepage::storage {
 
@@ -23,6 +24,8 @@ inline constexpr char kDevEncryptionKeysFile[] = "encryption.keys";
 // file must not be readable by group or others (chmod 600).
 class Keyring {
  public:
+  ~Keyring();
+
   struct Key {
     std::string id;
     std::string bytes;  // 32
@@ -54,9 +57,16 @@ class Keyring {
   static std::string KeyIdOf(absl::string_view sealed);
 
  private:
-  explicit Keyring(std::vector<Key> keys) : keys_(std::move(keys)) {}
-  const Key* Find(absl::string_view id) const;
+  // AES-256-GCM contexts with one key's schedule set up, reused across
+  // values: setting a key up per value cost more than sealing the value
+  // (docs/PERFORMANCE.md). Each value still gets its own nonce.
+  class Contexts;
+  explicit Keyring(std::vector<Key> keys);
+  // The index of key `id` in keys_, or -1.
+  int Find(absl::string_view id) const;
   std::vector<Key> keys_;
+  // Per key (same index as keys_): for sealing and for opening.
+  std::vector<std::unique_ptr<Contexts>> sealers_, openers_;
 };
 
 }  // namespace samepage::storage

@@ -27,6 +27,7 @@
 #include "tools/bench/decision_timing.h"
 #include "tools/bench/load.h"
 #include "tools/bench/population.h"
+#include "tools/bench/settle.h"
 
 ABSL_FLAG(std::string, samepaged, "build/samepaged", "the server binary");
 ABSL_FLAG(std::string, data_dir, "bench-data",
@@ -42,6 +43,8 @@ ABSL_FLAG(int32_t, populate_concurrency, 128,
           "calls in flight while populating (the notes of one case are created in parallel too)");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(20), "how long each measured run lasts");
 ABSL_FLAG(int64_t, decisions, 20000, "access decisions timed inside one process");
+ABSL_FLAG(absl::Duration, settle_limit, absl::Minutes(30),
+          "how long to wait for the server's event consumers to catch up before measuring");
 ABSL_FLAG(std::vector<std::string>, server_args, {"--rate_limit_per_second=0"},
           "more samepaged flags, comma-separated (the per-caller rate limit is off by default: "
           "the load comes from a few callers)");
@@ -325,8 +328,15 @@ int Main() {
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) == 3) std::printf("%.2f %.2f %.2f\n", load[0], load[1], load[2]);
 
-  std::vector<std::string> server_args = {"--dev", "--data_dir", data_dir, "--listen",
-                                          "127.0.0.1:0"};
+  absl::StatusOr<int> metrics_port = FreeLoopbackPort();
+  if (!metrics_port.ok()) {
+    std::fprintf(stderr, "metrics port: %s\n", metrics_port.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<std::string> server_args = {"--dev",           "--data_dir",
+                                          data_dir,          "--listen",
+                                          "127.0.0.1:0",     "--metrics_listen",
+                                          absl::StrCat("127.0.0.1:", *metrics_port)};
   for (const std::string& arg : absl::GetFlag(FLAGS_server_args)) {
     if (!arg.empty()) server_args.push_back(arg);
   }
@@ -371,6 +381,21 @@ int Main() {
     return 0;
   }
 
+  // Reactions and people's feeds catch up with what was written before
+  // (the population, an earlier run) first: that work is not this run's.
+  auto settle = [&](const char* before) {
+    absl::StatusOr<absl::Duration> waited =
+        WaitForConsumers(*metrics_port, absl::GetFlag(FLAGS_settle_limit));
+    if (waited.ok()) {
+      std::printf("event consumers caught up before %s (waited %.1f s)\n", before,
+                  absl::ToDoubleSeconds(*waited));
+    } else {
+      std::printf("event consumers NOT caught up before %s: %s\n", before,
+                  waited.status().ToString().c_str());
+    }
+  };
+  settle("the runs");
+
   Stubs stubs(channel);
   // Warm up connections and caches.
   RunFor({NullOp(stubs)}, concurrency, absl::Seconds(1));
@@ -384,10 +409,14 @@ int Main() {
   auto etags = PlanEtags(stubs, **tokens, pop, concurrency);
   RunResult writes = RunFor(WriteOps(stubs, **tokens, pop, run_id, etags), concurrency, duration);
   PrintResult("durable writes", writes);
+  // How long the feeds and reactions take to absorb the writes just made
+  // says whether they keep up with that write rate.
+  settle("the mixed run");
   std::vector<WeightedOp> mixed = ReadOps(stubs, **tokens, pop);
   for (WeightedOp& op : WriteOps(stubs, **tokens, pop, run_id + "m", etags)) mixed.push_back(op);
   RunResult mix = RunFor(mixed, concurrency, duration);
   PrintResult("mixed (reads and writes together)", mix);
+  settle("the raw RocksDB baseline");
   RunResult rocks =
       RawRocksDbSyncedWrites(data_dir + "-raw-rocksdb", concurrency, duration);
   PrintResult("baseline: raw RocksDB synced writes", rocks);
