@@ -46,13 +46,15 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionOpt
     if (!minted.ok()) return minted.status();
     token = *std::move(minted);
   }
-  auto channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
-  if (channel == nullptr) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      rpc::ClientChannel(options.server, options.tls);
+  if (!channel.ok()) return channel.status();
+  if (*channel == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("--server: cannot use \"", options.server, "\""));
   }
   return std::unique_ptr<Connection>(
-      new Connection(options.server, std::move(token), options.timeout, std::move(channel)));
+      new Connection(options.server, std::move(token), options.timeout, *std::move(channel)));
 }
 
 std::unique_ptr<grpc::ClientContext> Connection::NewContext(absl::Duration timeout) const {

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/rpc/tls.h"
 
 namespace samepage::cli {
 
@@ -25,6 +26,8 @@ struct ConnectionOptions {
   std::string as;
   // Deadline of every call.
   absl::Duration timeout = absl::Seconds(10);
+  // TLS to the server (no CA file: plaintext).
+  rpc::ClientTlsFiles tls;
 };
 
 // Mints a development token with the key in `data_dir` (created by

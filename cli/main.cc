@@ -30,8 +30,10 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
 std::vector<FlagSpec> GlobalFlags() {
-  return {{"server", "HOST:PORT"}, {"token", "TOKEN"}, {"data_dir", "DIR"},
-          {"as", "SUBJECT"},       {"json", ""},       {"timeout", "SECONDS"}};
+  return {{"server", "HOST:PORT"}, {"token", "TOKEN"},     {"data_dir", "DIR"},
+          {"as", "SUBJECT"},       {"json", ""},           {"timeout", "SECONDS"},
+          {"tls_ca", "FILE"},      {"tls_cert", "FILE"},   {"tls_key", "FILE"},
+          {"tls_server_name", "NAME"}};
 }
 
 constexpr char kGlobalUsage[] =
@@ -46,6 +48,13 @@ constexpr char kGlobalUsage[] =
     "                       (default: admin, a platform administrator)\n"
     "  --json               one JSON object per result, for scripts\n"
     "  --timeout SECONDS    deadline of every call (default 10)\n"
+    "  --tls_ca FILE        CA certificates of a server that listens with TLS\n"
+    "                       (default $SAMEPAGE_TLS_CA; without it: plaintext)\n"
+    "  --tls_cert FILE      client certificate, and --tls_key FILE its key, for a server\n"
+    "                       that requires one (mutual TLS; default $SAMEPAGE_TLS_CERT,\n"
+    "                       $SAMEPAGE_TLS_KEY)\n"
+    "  --tls_server_name NAME  the name on the server's certificate, when it is not\n"
+    "                       the host in --server\n"
     "\n"
     "Names may be short: dana is people/dana, sunrise is organizations/sunrise,\n"
     "therapist is roles/therapist.\n";
@@ -149,6 +158,15 @@ absl::StatusOr<ConnectionOptions> ConnectionOptionsFrom(const ParsedArgs& global
   } else if (!global.Has("as") && env_token != nullptr) {
     options.token = env_token;
   }
+  // TLS: flags, else the environment.
+  auto flag_or_env = [&global](const char* flag, const char* env) {
+    const char* value = std::getenv(env);
+    return global.Get(flag, value != nullptr ? value : "");
+  };
+  options.tls.ca_file = flag_or_env("tls_ca", "SAMEPAGE_TLS_CA");
+  options.tls.cert_file = flag_or_env("tls_cert", "SAMEPAGE_TLS_CERT");
+  options.tls.key_file = flag_or_env("tls_key", "SAMEPAGE_TLS_KEY");
+  options.tls.server_name = global.Get("tls_server_name");
   if (global.Has("timeout")) {
     double seconds = 0;
     if (!absl::SimpleAtod(global.Get("timeout"), &seconds) || !(seconds > 0) ||

@@ -23,6 +23,7 @@
 #include "common/identity/dev_token_issuer.h"
 #include "common/storage/backup.h"
 #include "samepage/admin/v1/admin_service.grpc.pb.h"
+#include "common/rpc/tls.h"
 #include "server/admin_service.h"
 #include "server/server_host.h"
 
@@ -31,10 +32,13 @@ namespace {
 
 constexpr char kBackupUsage[] =
     "usage: samepaged backup [--server HOST:PORT] (--token_file FILE | --data_dir DIR)\n"
-    "                        [--timeout DURATION]\n"
+    "                        [--timeout DURATION] [--tls_ca FILE [--tls_cert FILE --tls_key FILE]\n"
+    "                        [--tls_server_name NAME]]\n"
     "Asks the server at --server (default 127.0.0.1:50051) to back up every database it hosts\n"
     "into its --backup_dir, while it keeps serving. The token needs scope samepage.admin;\n"
-    "--data_dir mints one with the development key of a server started with --dev.\n";
+    "--data_dir mints one with the development key of a server started with --dev.\n"
+    "A server that listens with TLS needs --tls_ca (the CA of its certificate) and, with\n"
+    "mutual TLS, a client certificate (--tls_cert, --tls_key).\n";
 
 constexpr char kRestoreUsage[] =
     "usage: samepaged restore --from BACKUP_DIR --data_dir NEW_DATA_DIR [--services a,b]\n"
@@ -123,7 +127,10 @@ int RunBackupCommand(int argc, char** argv) {
     std::printf("%s", kBackupUsage);
     return 0;
   }
-  auto args = ParseArgs(argc, argv, {"server", "token_file", "data_dir", "timeout"}, {});
+  auto args = ParseArgs(argc, argv,
+                        {"server", "token_file", "data_dir", "timeout", "tls_ca", "tls_cert",
+                         "tls_key", "tls_server_name"},
+                        {});
   if (!args.ok()) return Fail("backup", args.status().message(), kBackupUsage);
   absl::StatusOr<std::string> token = AdminToken(*args);
   if (!token.ok()) return Fail("backup", token.status().message(), kBackupUsage);
@@ -135,8 +142,13 @@ int RunBackupCommand(int argc, char** argv) {
     }
   }
   std::string server = Get(*args, "server", "127.0.0.1:50051");
-  auto stub = admin::v1::Admin::NewStub(
-      grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      rpc::ClientChannel(server, {.ca_file = Get(*args, "tls_ca"),
+                                  .cert_file = Get(*args, "tls_cert"),
+                                  .key_file = Get(*args, "tls_key"),
+                                  .server_name = Get(*args, "tls_server_name")});
+  if (!channel.ok()) return Fail("backup", channel.status().message(), kBackupUsage);
+  auto stub = admin::v1::Admin::NewStub(*channel);
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", absl::StrCat("Bearer ", *token));
   ctx.set_deadline(std::chrono::system_clock::now() +

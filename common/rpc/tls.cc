@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
 
 namespace samepage::rpc {
 namespace {
@@ -56,7 +57,58 @@ std::string IpText(const ASN1_OCTET_STRING* ip) {
   return text;
 }
 
+// That `cert_pem` holds a certificate and `key_pem` its unencrypted key.
+absl::Status CheckKeyPair(const std::string& cert_flag, const std::string& cert_pem,
+                          const std::string& key_flag, const std::string& key_pem) {
+  X509Ptr cert = FirstCertificate(cert_pem);
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(cert_flag, ": holds no PEM certificate"));
+  }
+  BioPtr key_bio = MemoryBio(key_pem);
+  PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, const_cast<char*>("")));
+  ERR_clear_error();
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key_flag, ": holds no unencrypted PEM private key"));
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        absl::StrCat(key_flag, ": does not match the certificate in ", cert_flag));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ClientChannel(const std::string& target,
+                                                             const ClientTlsFiles& files) {
+  if (files.cert_file.empty() != files.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(files.cert_flag, " and ", files.key_flag, ": give both or neither"));
+  }
+  if (files.ca_file.empty()) {
+    if (!files.cert_file.empty() || !files.server_name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          files.ca_flag, ": needed to use TLS (the CA that signed the server's certificate)"));
+    }
+    return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions options;
+  ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(files.ca_flag, files.ca_file));
+  if (FirstCertificate(options.pem_root_certs) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(files.ca_flag, ": holds no PEM certificate"));
+  }
+  if (!files.cert_file.empty()) {
+    ASSIGN_OR_RETURN(options.pem_cert_chain, ReadFile(files.cert_flag, files.cert_file));
+    ASSIGN_OR_RETURN(options.pem_private_key, ReadFile(files.key_flag, files.key_file));
+    RETURN_IF_ERROR(CheckKeyPair(files.cert_flag, options.pem_cert_chain, files.key_flag,
+                                 options.pem_private_key));
+  }
+  grpc::ChannelArguments args;
+  if (!files.server_name.empty()) args.SetSslTargetNameOverride(files.server_name);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(options), args);
+}
 
 absl::StatusOr<std::vector<std::string>> CertificateNames(absl::string_view pem) {
   X509Ptr cert = FirstCertificate(pem);
@@ -122,17 +174,9 @@ absl::StatusOr<TlsConfig> TlsConfig::Load(const TlsFiles& files) {
     }
   }
 
-  X509Ptr cert = FirstCertificate(config.cert_pem_);
-  if (cert == nullptr) return absl::InvalidArgumentError("--tls_cert: holds no PEM certificate");
-  BioPtr key_bio = MemoryBio(config.key_pem_);
-  PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, const_cast<char*>("")));
-  ERR_clear_error();
-  if (key == nullptr) {
-    return absl::InvalidArgumentError("--tls_key: holds no unencrypted PEM private key");
-  }
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    ERR_clear_error();
-    return absl::InvalidArgumentError("--tls_key: does not match the certificate in --tls_cert");
+  if (absl::Status s = CheckKeyPair("--tls_cert", config.cert_pem_, "--tls_key", config.key_pem_);
+      !s.ok()) {
+    return s;
   }
   absl::StatusOr<std::vector<std::string>> names = CertificateNames(config.cert_pem_);
   if (!names.ok()) return names.status();

@@ -49,6 +49,33 @@ class TlsConfig {
   std::vector<std::string> own_names_;
 };
 
+// What a client (the `samepage` CLI, `samepaged backup` and `health`) needs
+// to reach a server that listens with TLS.
+struct ClientTlsFiles {
+  // CA certificates the server's certificate must chain to. Empty: the
+  // client connects in plaintext (loopback, development) and the others
+  // must be empty too.
+  std::string ca_file;
+  // The client's certificate chain and key, presented for mutual TLS (a
+  // server started with --tls_client_ca requires one). Both or neither.
+  std::string cert_file;
+  std::string key_file;
+  // The name the server's certificate must carry when it is not the host
+  // the client dials (e.g. dialling 127.0.0.1 on the server's machine).
+  std::string server_name;
+  // The option names the files came from, for error messages.
+  std::string ca_flag = "--tls_ca";
+  std::string cert_flag = "--tls_cert";
+  std::string key_flag = "--tls_key";
+};
+
+// A channel to `target` with `files`: TLS (and a client certificate) when a
+// CA file is given, else plaintext. INVALID_ARGUMENT naming the option when
+// a file cannot be read, holds no certificate, the key does not match the
+// certificate, or a certificate or server name is given without a CA.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ClientChannel(const std::string& target,
+                                                             const ClientTlsFiles& files);
+
 // The DNS and IP subject alternative names and the common name of the first
 // certificate in `pem`. INVALID_ARGUMENT when there is none.
 absl::StatusOr<std::vector<std::string>> CertificateNames(absl::string_view pem);

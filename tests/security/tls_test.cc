@@ -9,6 +9,7 @@
 
 #include "samepage/directory/v1/directory_service.grpc.pb.h"
 #include "tests/security/secure_server.h"
+#include "tests/testing/run_binary.h"
 
 namespace samepage::testing {
 namespace {
@@ -26,6 +27,7 @@ class TlsTest : public ::testing::Test {
     o.tls_key_file = server_.WriteFile("server.key", server_cert.key_pem);
     o.tls_client_ca_file = server_.WriteFile("ca.pem", ca_.pem());
     o.tls_allowed_peers = {"registry.samepage.internal"};
+    o.backup_dir = server_.dir().Sub("backups");
     absl::Status started = server_.Start();
     ASSERT_TRUE(started.ok()) << started;
   }
@@ -124,6 +126,53 @@ TEST_F(TlsTest, ServicesHostedTogetherReachEachOtherOverMutualTls) {
     if (!followed) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(followed);
+}
+
+TEST_F(TlsTest, CommandLineToolsReachAMutualTlsServerWithTheirOwnCertificate) {
+  TestCa::Leaf ops = ca_.Issue("ops.agency.test", {"ops.agency.test"});
+  const std::string ca = server_.WriteFile("client-ca.pem", ca_.pem());
+  const std::string cert = server_.WriteFile("ops.pem", ops.cert_pem);
+  const std::string key = server_.WriteFile("ops.key", ops.key_pem);
+  const std::string admin = idp_.Token("svc", "admin", "samepage.admin");
+  const std::vector<std::string> tls = {"--tls_ca", ca, "--tls_cert", cert, "--tls_key", key,
+                                        "--tls_server_name", "localhost"};
+  auto cli = [&](std::vector<std::string> flags, std::vector<std::string> command) {
+    std::vector<std::string> args = {"--server", server_.address(), "--token", admin};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), command.begin(), command.end());
+    return RunBinary(SAMEPAGE_CLI, args);
+  };
+
+  RunResult made = cli(tls, {"org", "create", "--id", "sunrise", "--name",
+                              "Sunrise Family Services", "--kind", "child-welfare-agency"});
+  EXPECT_EQ(made.exit_code, 0) << made;
+  RunResult listed = cli(tls, {"org", "list"});
+  EXPECT_EQ(listed.exit_code, 0) << listed;
+  EXPECT_THAT(listed.out, HasSubstr("Sunrise Family Services"));
+
+  // Without a client certificate, or in plaintext, the server is not reached.
+  RunResult no_cert = cli({"--tls_ca", ca, "--tls_server_name", "localhost"}, {"org", "list"});
+  EXPECT_NE(no_cert.exit_code, 0) << no_cert;
+  RunResult plaintext = cli({}, {"org", "list"});
+  EXPECT_NE(plaintext.exit_code, 0) << plaintext;
+  // A key that is not the certificate's is named before anything is sent.
+  TestCa::Leaf other = ca_.Issue("other.agency.test", {"other.agency.test"});
+  RunResult mismatched = cli({"--tls_ca", ca, "--tls_cert", cert, "--tls_key",
+                              server_.WriteFile("other.key", other.key_pem)},
+                             {"org", "list"});
+  EXPECT_NE(mismatched.exit_code, 0) << mismatched;
+  EXPECT_THAT(mismatched.err, HasSubstr("--tls_key"));
+
+  // An online backup, asked for over the same mutual TLS.
+  std::vector<std::string> backup = {"backup", "--server", server_.address(), "--token_file",
+                                     server_.WriteFile("admin.token", admin)};
+  backup.insert(backup.end(), tls.begin(), tls.end());
+  RunResult backed_up = RunBinary(SAMEPAGED_BINARY, backup, absl::Seconds(120));
+  EXPECT_EQ(backed_up.exit_code, 0) << backed_up;
+  std::vector<std::string> backup_plain = {"backup", "--server", server_.address(),
+                                           "--token_file", server_.WriteFile("admin2.token", admin)};
+  RunResult refused = RunBinary(SAMEPAGED_BINARY, backup_plain, absl::Seconds(60));
+  EXPECT_NE(refused.exit_code, 0) << refused;
 }
 
 TEST(TlsStartTest, PlaintextOnANonLoopbackAddressIsRefused) {
