@@ -1,9 +1,5 @@
 // The samepage command line, run as a real subprocess against a real server.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,16 +18,14 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "samepage/directory/v1/directory_service.grpc.pb.h"
+#include "tests/testing/run_binary.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/temp_dir.h"
-
-extern char** environ;
 
 namespace samepage::cli {
 namespace {
 
 using ::samepage::testing::ServerFixture;
-using ::samepage::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -40,73 +34,12 @@ namespace v1 = ::samepage::directory::v1;
 // A command that runs longer than this is killed and fails the test.
 constexpr absl::Duration kRunLimit = absl::Seconds(30);
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = ::samepage::testing::RunResult;
 
-std::ostream& operator<<(std::ostream& os, const Result& r) {
-  return os << "exit " << r.exit_code << "\n--- stdout\n" << r.out << "--- stderr\n" << r.err;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs the samepage binary with `args`, stdout and stderr captured in files,
-// and an environment without SAMEPAGE_* variables so that the test is
-// hermetic. Kills it if it runs longer than kRunLimit.
+// Runs the samepage binary with `args` (see testing::RunBinary: output
+// captured, no SAMEPAGE_* variables, stopped after kRunLimit).
 Result RunBinary(const std::vector<std::string>& args) {
-  TempDir dir;
-  const std::string out_path = dir.Sub("stdout");
-  const std::string err_path = dir.Sub("stderr");
-  std::vector<std::string> argv_store = {SAMEPAGE_CLI};
-  argv_store.insert(argv_store.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_store) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (!absl::StartsWith(*e, "SAMEPAGE_")) envp.push_back(*e);
-  }
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  pid_t pid = 0;
-  Result result;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    result.err = absl::StrCat("posix_spawn failed: ", spawned);
-    return result;
-  }
-  const absl::Time give_up = absl::Now() + kRunLimit;
-  int status = 0;
-  while (true) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (absl::Now() > give_up) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      result.err = "killed: ran too long\n";
-      return result;
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
-  return result;
+  return ::samepage::testing::RunBinary(SAMEPAGE_CLI, args, kRunLimit);
 }
 
 template <typename Message>

@@ -5,10 +5,6 @@
 // shown with their notice, amended, acknowledged; stale etags, withheld
 // notes, bad input and strangers.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -31,10 +27,9 @@
 #include "samepage/directory/v1/directory_service.grpc.pb.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "samepage/sharing/v1/sharing_service.grpc.pb.h"
+#include "tests/testing/run_binary.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/temp_dir.h"
-
-extern char** environ;
 
 namespace samepage::cli {
 namespace {
@@ -52,74 +47,17 @@ constexpr absl::Duration kRunLimit = absl::Seconds(30);
 constexpr char kCase[] = "cases/rivera";
 constexpr char kBea[] = "cases/rivera/subjects/bea";
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::ostream& operator<<(std::ostream& os, const Result& r) {
-  return os << "exit " << r.exit_code << "\n--- stdout\n" << r.out << "--- stderr\n" << r.err;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
 }
 
-// Runs the samepage binary with `args` in an environment without SAMEPAGE_*
-// variables; kills it after kRunLimit.
+using Result = ::samepage::testing::RunResult;
+
+// Runs the samepage binary with `args` (see testing::RunBinary: output
+// captured, no SAMEPAGE_* variables, stopped after kRunLimit).
 Result RunBinary(const std::vector<std::string>& args) {
-  TempDir dir;
-  const std::string out_path = dir.Sub("stdout");
-  const std::string err_path = dir.Sub("stderr");
-  std::vector<std::string> argv_store = {SAMEPAGE_CLI};
-  argv_store.insert(argv_store.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_store) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (!absl::StartsWith(*e, "SAMEPAGE_")) envp.push_back(*e);
-  }
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  pid_t pid = 0;
-  Result result;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    result.err = absl::StrCat("posix_spawn failed: ", spawned);
-    return result;
-  }
-  const absl::Time give_up = absl::Now() + kRunLimit;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) != pid) {
-    if (absl::Now() > give_up) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      result.err = "killed: ran too long\n";
-      return result;
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
-  return result;
+  return ::samepage::testing::RunBinary(SAMEPAGE_CLI, args, kRunLimit);
 }
 
 template <typename Message>
