@@ -328,7 +328,7 @@ int Main() {
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) == 3) std::printf("%.2f %.2f %.2f\n", load[0], load[1], load[2]);
 
-  absl::StatusOr<int> metrics_port = FreeLoopbackPort();
+  absl::StatusOr<int> metrics_port = testing::PickFreePort();
   if (!metrics_port.ok()) {
     std::fprintf(stderr, "metrics port: %s\n", metrics_port.status().ToString().c_str());
     return 1;

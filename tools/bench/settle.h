@@ -7,10 +7,6 @@
 
 namespace samepage::bench {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (for the server's
-// metrics page).
-absl::StatusOr<int> FreeLoopbackPort();
-
 // Total lag of the server's event consumers (its reactions to other
 // services' events and people's feeds), read from its metrics page on
 // 127.0.0.1:`metrics_port`.
