@@ -19,10 +19,10 @@ using namespace peer_answers;  // NOLINT: the answers and peer names of this fil
 
 // One unary call of `method` on a new stub of `channel`.
 template <typename Service, typename Request, typename Response>
-absl::StatusOr<Response> Call(
-    const std::shared_ptr<grpc::Channel>& channel,
-    grpc::Status (Service::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    grpc::ClientContext* ctx, const Request& req) {
+absl::StatusOr<Response> Call(const std::shared_ptr<grpc::Channel>& channel,
+                              grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
+                                                                    const Request&, Response*),
+                              grpc::ClientContext* ctx, const Request& req) {
   auto stub = Service::NewStub(channel);
   Response resp;
   RETURN_IF_ERROR(FromGrpcStatus(((*stub).*method)(ctx, req, &resp)));
@@ -31,8 +31,7 @@ absl::StatusOr<Response> Call(
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<grpc::ClientContext>> GrpcPeers::As(
-    const identity::Caller* caller) {
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> GrpcPeers::As(const identity::Caller* caller) {
   if (caller != nullptr) return rpc::PeerContext(*caller);
   if (tokens_ == nullptr) {
     return absl::UnavailableError(
@@ -49,8 +48,9 @@ absl::StatusOr<reg::CheckCaseAccessResponse> GrpcPeers::CaseAccess(const std::st
   reg::CheckCaseAccessRequest req;
   req.set_case_(case_name);
   req.set_person(person);
-  return AsService(kRegistry, Call<reg::CaseRegistry>(
-                                  channel, &reg::CaseRegistry::Stub::CheckCaseAccess, ctx.get(), req));
+  return AsService(
+      kRegistry,
+      Call<reg::CaseRegistry>(channel, &reg::CaseRegistry::Stub::CheckCaseAccess, ctx.get(), req));
 }
 
 absl::StatusOr<reg::Case> GrpcPeers::GetCase(const std::string& case_name) {
@@ -58,8 +58,8 @@ absl::StatusOr<reg::Case> GrpcPeers::GetCase(const std::string& case_name) {
   ASSIGN_OR_RETURN(auto ctx, As(nullptr));
   reg::GetCaseRequest req;
   req.set_name(case_name);
-  return AsService(kRegistry,
-                   Call<reg::CaseRegistry>(channel, &reg::CaseRegistry::Stub::GetCase, ctx.get(), req));
+  return AsService(kRegistry, Call<reg::CaseRegistry>(channel, &reg::CaseRegistry::Stub::GetCase,
+                                                      ctx.get(), req));
 }
 
 absl::StatusOr<std::vector<reg::Assignment>> GrpcPeers::AssignmentsAs(
@@ -87,8 +87,8 @@ absl::StatusOr<std::vector<reg::Assignment>> GrpcPeers::CurrentAssignments(
   return AsService(kRegistry, AssignmentsAs(nullptr, case_name, reg::Assignment::STATE_CURRENT));
 }
 
-absl::StatusOr<std::vector<reg::Assignment>> GrpcPeers::Assignments(
-    const std::string& case_name, reg::Assignment::State state) {
+absl::StatusOr<std::vector<reg::Assignment>> GrpcPeers::Assignments(const std::string& case_name,
+                                                                    reg::Assignment::State state) {
   return AsService(kRegistry, AssignmentsAs(nullptr, case_name, state));
 }
 
@@ -97,8 +97,8 @@ absl::StatusOr<reg::CaseRole> GrpcPeers::GetCaseRole(const std::string& role_id)
   ASSIGN_OR_RETURN(auto ctx, As(nullptr));
   reg::GetCaseRoleRequest req;
   req.set_name(absl::StrCat("caseRoles/", role_id));
-  return AsService(kRegistry, Call<reg::CaseRegistry>(channel, &reg::CaseRegistry::Stub::GetCaseRole,
-                                                      ctx.get(), req));
+  return AsService(kRegistry, Call<reg::CaseRegistry>(
+                                  channel, &reg::CaseRegistry::Stub::GetCaseRole, ctx.get(), req));
 }
 
 absl::StatusOr<dir::Person> GrpcPeers::GetPerson(const std::string& name) {
@@ -125,9 +125,10 @@ absl::StatusOr<std::vector<sh::CheckAccessResponse>> GrpcPeers::BatchCheckAccess
   ASSIGN_OR_RETURN(auto ctx, As(nullptr));
   sh::BatchCheckAccessRequest req;
   for (const sh::CheckAccessRequest& check : checks) *req.add_requests() = check;
-  ASSIGN_OR_RETURN(sh::BatchCheckAccessResponse resp,
-                   AsService(kSharing, Call<sh::Sharing>(channel, &sh::Sharing::Stub::BatchCheckAccess,
-                                                         ctx.get(), req)));
+  ASSIGN_OR_RETURN(
+      sh::BatchCheckAccessResponse resp,
+      AsService(kSharing,
+                Call<sh::Sharing>(channel, &sh::Sharing::Stub::BatchCheckAccess, ctx.get(), req)));
   if (resp.responses_size() != static_cast<int>(checks.size())) {
     return absl::UnavailableError(absl::StrCat(kSharing, ": answered ", resp.responses_size(),
                                                " of ", checks.size(), " access checks"));
@@ -149,9 +150,10 @@ absl::StatusOr<bool> GrpcPeers::DirectiveInForce(const std::string& name) {
   if (absl::StartsWith(name, "courtOrders/")) {
     sh::GetCourtOrderRequest req;
     req.set_name(name);
-    ASSIGN_OR_RETURN(sh::CourtOrder order,
-                     AsService(kSharing, Call<sh::Sharing>(channel, &sh::Sharing::Stub::GetCourtOrder,
-                                                           ctx.get(), req)));
+    ASSIGN_OR_RETURN(
+        sh::CourtOrder order,
+        AsService(kSharing,
+                  Call<sh::Sharing>(channel, &sh::Sharing::Stub::GetCourtOrder, ctx.get(), req)));
     return order.state() == sh::CourtOrder::STATE_ACTIVE ||
            order.state() == sh::CourtOrder::STATE_PENDING;
   }

@@ -59,8 +59,8 @@ absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::CurrentAssignments(
   return AsService(kRegistry, AssignmentsAs(self_, case_name, reg::Assignment::STATE_CURRENT));
 }
 
-absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::Assignments(
-    const std::string& case_name, reg::Assignment::State state) {
+absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::Assignments(const std::string& case_name,
+                                                                     reg::Assignment::State state) {
   return AsService(kRegistry, AssignmentsAs(self_, case_name, state));
 }
 

@@ -69,8 +69,8 @@ class LocalPeers final : public caseplan::Peers,
       const std::string& resource) override;
   absl::StatusOr<directory::v1::Person> GetPerson(const identity::Caller& caller,
                                                   const std::string& name) override;
-  absl::StatusOr<directory::v1::Organization> GetOrganization(
-      const identity::Caller& caller, const std::string& name) override;
+  absl::StatusOr<directory::v1::Organization> GetOrganization(const identity::Caller& caller,
+                                                              const std::string& name) override;
   absl::StatusOr<registry::v1::Case> GetCase(const identity::Caller& caller,
                                              const std::string& case_name) override;
   absl::StatusOr<std::vector<registry::v1::Assignment>> ListAssignments(

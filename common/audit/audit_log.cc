@@ -159,8 +159,8 @@ absl::Status AuditLog::Append(std::vector<Pending>& group, bool sync) {
     return absl::OkStatus();
   };
   RETURN_IF_ERROR(sync ? store_->Transact(append) : store_->TransactUnsynced(append));
-  // Only what is on disk moves the head: a failed write is not part of the
-  // chain, and the next group continues from the last durable entry.
+  // Only what was written moves the head: a failed write is not part of the
+  // chain, and the next group continues from the last written entry.
   sequence_ = sequence;
   head_hash_ = std::move(head);
   return absl::OkStatus();

@@ -18,8 +18,8 @@ absl::StatusOr<int64_t> ConsumerLag(int metrics_port) {
   client.set_read_timeout(5);
   httplib::Result result = client.Get("/metrics");
   if (!result || result->status != 200) {
-    return absl::UnavailableError(absl::StrCat("metrics page on port ", metrics_port,
-                                               " did not answer"));
+    return absl::UnavailableError(
+        absl::StrCat("metrics page on port ", metrics_port, " did not answer"));
   }
   int64_t lag = 0;
   bool seen = false;
@@ -46,9 +46,9 @@ absl::StatusOr<absl::Duration> WaitForConsumers(int metrics_port, absl::Duration
     last = lag.ok() ? absl::OkStatus() : lag.status();
     absl::SleepFor(absl::Milliseconds(200));
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "event consumers still behind after ", absl::FormatDuration(limit),
-      last.ok() ? "" : absl::StrCat(" (", last.message(), ")")));
+  return absl::DeadlineExceededError(
+      absl::StrCat("event consumers still behind after ", absl::FormatDuration(limit),
+                   last.ok() ? "" : absl::StrCat(" (", last.message(), ")")));
 }
 
 }  // namespace samepage::bench
