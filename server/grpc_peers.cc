@@ -65,21 +65,13 @@ absl::StatusOr<reg::Case> GrpcPeers::GetCase(const std::string& case_name) {
 absl::StatusOr<std::vector<reg::Assignment>> GrpcPeers::AssignmentsAs(
     const identity::Caller* caller, const std::string& case_name, reg::Assignment::State state) {
   ASSIGN_OR_RETURN(auto channel, channels_->Channel("registry"));
-  reg::ListAssignmentsRequest req;
-  req.set_parent(case_name);
-  req.set_state(state);
-  req.set_page_size(500);
-  std::vector<reg::Assignment> out;
-  for (int page = 0; page < kMaxAssignmentPages; ++page) {
-    ASSIGN_OR_RETURN(auto ctx, As(caller));
-    ASSIGN_OR_RETURN(reg::ListAssignmentsResponse resp,
-                     Call<reg::CaseRegistry>(channel, &reg::CaseRegistry::Stub::ListAssignments,
-                                             ctx.get(), req));
-    out.insert(out.end(), resp.assignments().begin(), resp.assignments().end());
-    if (resp.next_page_token().empty()) break;
-    req.set_page_token(resp.next_page_token());
-  }
-  return out;
+  return AllAssignments(
+      case_name, state,
+      [&](const reg::ListAssignmentsRequest& req) -> absl::StatusOr<reg::ListAssignmentsResponse> {
+        ASSIGN_OR_RETURN(auto ctx, As(caller));
+        return Call<reg::CaseRegistry>(channel, &reg::CaseRegistry::Stub::ListAssignments,
+                                       ctx.get(), req);
+      });
 }
 
 absl::StatusOr<std::vector<reg::Assignment>> GrpcPeers::CurrentAssignments(

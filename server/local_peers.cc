@@ -39,19 +39,9 @@ absl::StatusOr<reg::Case> LocalPeers::GetCase(const std::string& case_name) {
 
 absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::AssignmentsAs(
     const identity::Caller& caller, const std::string& case_name, reg::Assignment::State state) {
-  reg::ListAssignmentsRequest req;
-  req.set_parent(case_name);
-  req.set_state(state);
-  req.set_page_size(500);
-  std::vector<reg::Assignment> out;
-  for (int page = 0; page < kMaxAssignmentPages; ++page) {
-    ASSIGN_OR_RETURN(reg::ListAssignmentsResponse resp,
-                     services_->registry->ListAssignments(caller, req));
-    out.insert(out.end(), resp.assignments().begin(), resp.assignments().end());
-    if (resp.next_page_token().empty()) break;
-    req.set_page_token(resp.next_page_token());
-  }
-  return out;
+  return AllAssignments(case_name, state, [&](const reg::ListAssignmentsRequest& req) {
+    return services_->registry->ListAssignments(caller, req);
+  });
 }
 
 absl::StatusOr<std::vector<reg::Assignment>> LocalPeers::CurrentAssignments(

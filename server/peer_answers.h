@@ -1,12 +1,15 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "samepage/registry/v1/registry_service.pb.h"
 
 // What a service tells its caller when a peer it asked answers with an
 // error; the same whether the peer is hosted here (local_peers.h) or
@@ -57,5 +60,26 @@ inline constexpr char kSharing[] = "sharing service";
 
 // A team larger than this is not a case team; stop paging rather than loop.
 inline constexpr int kMaxAssignmentPages = 20;
+
+// Every assignment of `case_name` in `state` (STATE_UNSPECIFIED: all), page
+// by page through `list_page` (one ListAssignments call, here or over gRPC),
+// at most kMaxAssignmentPages pages.
+template <typename ListPage>
+absl::StatusOr<std::vector<registry::v1::Assignment>> AllAssignments(
+    const std::string& case_name, registry::v1::Assignment::State state, ListPage list_page) {
+  registry::v1::ListAssignmentsRequest req;
+  req.set_parent(case_name);
+  req.set_state(state);
+  req.set_page_size(500);
+  std::vector<registry::v1::Assignment> out;
+  for (int page = 0; page < kMaxAssignmentPages; ++page) {
+    absl::StatusOr<registry::v1::ListAssignmentsResponse> resp = list_page(req);
+    if (!resp.ok()) return resp.status();
+    out.insert(out.end(), resp->assignments().begin(), resp->assignments().end());
+    if (resp->next_page_token().empty()) break;
+    req.set_page_token(resp->next_page_token());
+  }
+  return out;
+}
 
 }  // namespace samepage::server::peer_answers
