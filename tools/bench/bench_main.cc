@@ -1,9 +1,19 @@
 // samepage_bench: drives a real samepaged process (started here, in its own
 // process, on 127.0.0.1) with a realistic mix from an asynchronous callback
 // client, and compares it with two baselines measured in the same run, on
-// the same machine, from the same client at the same concurrency: a null
-// gRPC call (the server's own health Check, an empty handler) and raw synced
-// RocksDB writes. See docs/PERFORMANCE.md.
+// the same machine, from the same client at the same concurrency and for
+// the same time. Both are served by samepage_baseline_server, also a process
+// of its own (tools/bench/baseline.proto):
+//   - a null gRPC server: Null, an empty handler answering at once, which
+//     reads are measured against;
+//   - raw RocksDB synced writes: Put, one RocksDB Put with sync=true of a
+//     ~300-byte value under a unique key, run off the callback threads so
+//     that concurrent Puts commit as a group (as our services' writes do),
+//     which durable writes are measured against.
+// For information it also times samepaged's own health Check (an empty
+// handler behind our server's interceptors and setup) and raw synced
+// RocksDB Puts from threads inside this process (no gRPC, no client), the
+// ceiling of the disk alone. See docs/PERFORMANCE.md.
 
 #include <unistd.h>
 
@@ -24,12 +34,16 @@
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "samepage/sharing/v1/sharing_service.grpc.pb.h"
 #include "tests/testing/samepaged_process.h"
+#include "tools/bench/baseline.grpc.pb.h"
 #include "tools/bench/decision_timing.h"
 #include "tools/bench/load.h"
 #include "tools/bench/population.h"
 #include "tools/bench/settle.h"
 
 ABSL_FLAG(std::string, samepaged, "build/samepaged", "the server binary");
+ABSL_FLAG(std::string, baseline_server, "",
+          "the baselines' server binary (samepage_baseline_server); empty: the one beside "
+          "--samepaged");
 ABSL_FLAG(std::string, data_dir, "bench-data",
           "the server's data folder; kept between runs so that the population is reused");
 ABSL_FLAG(bool, populate, true,
@@ -57,6 +71,7 @@ namespace reg = ::samepage::registry::v1;
 namespace sh = ::samepage::sharing::v1;
 namespace cp = ::samepage::caseplan::v1;
 namespace health = ::grpc::health::v1;
+namespace baseline = ::samepage::bench::v1;
 
 struct Stubs {
   explicit Stubs(const std::shared_ptr<grpc::Channel>& ch)
@@ -80,14 +95,42 @@ int64_t CaseFor(const Population& pop, int slot, int64_t n) {
   return 2 + static_cast<int64_t>((x >> 20) % static_cast<uint64_t>(pop.size.cases - 2));
 }
 
-WeightedOp NullOp(Stubs& stubs, int weight = 1) {
-  return {"null (health Check)", weight, [&stubs](int, int64_t, auto done) {
+// samepaged's own empty handler: what our server adds to every call.
+WeightedOp HealthCheckOp(Stubs& stubs, int weight = 1) {
+  return {"health Check", weight, [&stubs](int, int64_t, auto done) {
             CallAsync<health::HealthCheckRequest, health::HealthCheckResponse>(
                 [&](auto* ctx, auto* rq, auto* rs, auto cb) {
                   stubs.health->async()->Check(ctx, rq, rs, std::move(cb));
                 },
                 "", health::HealthCheckRequest(),
                 [done](const grpc::Status& s, const auto&) { done(s); });
+          }};
+}
+
+// The null gRPC server: an empty handler in a server of its own.
+WeightedOp BaselineNullOp(baseline::Baseline::Stub& stub) {
+  return {"Null (empty handler)", 1, [&stub](int, int64_t, auto done) {
+            CallAsync<baseline::NullRequest, baseline::NullResponse>(
+                [&](auto* ctx, auto* rq, auto* rs, auto cb) {
+                  stub.async()->Null(ctx, rq, rs, std::move(cb));
+                },
+                "", baseline::NullRequest(),
+                [done](const grpc::Status& s, const auto&) { done(s); });
+          }};
+}
+
+// Raw synced RocksDB over gRPC: ~300-byte values (a note's size) under
+// keys unique to this run, slot and call.
+WeightedOp BaselinePutOp(baseline::Baseline::Stub& stub, const std::string& run_id) {
+  return {"Put (synced RocksDB Put)", 1, [&stub, run_id](int slot, int64_t n, auto done) {
+            baseline::PutRequest req;
+            req.set_key(absl::StrCat(run_id, "-", slot, "-", n));
+            req.set_value(std::string(300, 'v'));
+            CallAsync<baseline::PutRequest, baseline::PutResponse>(
+                [&](auto* ctx, auto* rq, auto* rs, auto cb) {
+                  stub.async()->Put(ctx, rq, rs, std::move(cb));
+                },
+                "", std::move(req), [done](const grpc::Status& s, const auto&) { done(s); });
           }};
 }
 
@@ -224,11 +267,12 @@ std::shared_ptr<std::vector<std::string>> PlanEtags(Stubs& stubs, Tokens& tokens
   return etags;
 }
 
-// Raw RocksDB: `concurrency` threads each writing ~300-byte values with
-// sync=true into a database beside the server's, for `duration`.
+// Raw RocksDB in this process: `concurrency` threads each writing ~300-byte
+// values with sync=true into a database beside the server's, for
+// `duration`. No gRPC and no client: a reference, not the baseline.
 RunResult RawRocksDbSyncedWrites(const std::string& path, int concurrency, absl::Duration duration) {
   RunResult result;
-  auto& l = result.per_op["raw RocksDB synced Put"];
+  auto& l = result.per_op["in-process synced Put"];
   l = std::make_unique<Latencies>();
   std::filesystem::remove_all(path);
   rocksdb::Options options;
@@ -396,13 +440,40 @@ int Main() {
   };
   settle("the runs");
 
+  // The baselines' server, a process of its own like samepaged, with a
+  // RocksDB beside samepaged's data.
+  std::string baseline_binary = absl::GetFlag(FLAGS_baseline_server);
+  if (baseline_binary.empty()) {
+    baseline_binary = (std::filesystem::path(absl::GetFlag(FLAGS_samepaged)).parent_path() /
+                       "samepage_baseline_server")
+                          .string();
+  }
+  const std::string baseline_dir = data_dir + "-baseline-rocksdb";
+  auto baseline_server = testing::SamepagedProcess::Start(
+      baseline_binary, {"--listen", "127.0.0.1:0", "--data_dir", baseline_dir},
+      data_dir + "/baseline_server.log", absl::Seconds(60));
+  if (!baseline_server.ok()) {
+    std::fprintf(stderr, "start %s: %s\n", baseline_binary.c_str(),
+                 baseline_server.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("baselines: samepage_baseline_server pid %d on 127.0.0.1:%d (a process of its own)\n",
+              (*baseline_server)->pid(), (*baseline_server)->port());
+  auto baseline_channel = grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", (*baseline_server)->port()), grpc::InsecureChannelCredentials(),
+      args);
+  auto baseline_stub = baseline::Baseline::NewStub(baseline_channel);
+
   Stubs stubs(channel);
   // Warm up connections and caches.
-  RunFor({NullOp(stubs)}, concurrency, absl::Seconds(1));
+  RunFor({BaselineNullOp(*baseline_stub)}, concurrency, absl::Seconds(1));
+  RunFor({HealthCheckOp(stubs)}, concurrency, absl::Seconds(1));
   RunFor(ReadOps(stubs, **tokens, pop), concurrency, absl::Seconds(2));
 
-  RunResult null_run = RunFor({NullOp(stubs)}, concurrency, duration);
-  PrintResult("baseline: null gRPC call", null_run);
+  RunResult null_run = RunFor({BaselineNullOp(*baseline_stub)}, concurrency, duration);
+  PrintResult("baseline: null gRPC server", null_run);
+  RunResult health_run = RunFor({HealthCheckOp(stubs)}, concurrency, duration);
+  PrintResult("samepaged Health Check (its own per-call overhead, for information)", health_run);
   RunResult reads = RunFor(ReadOps(stubs, **tokens, pop), concurrency, duration);
   PrintResult("reads", reads);
   std::string run_id = absl::StrCat("b", absl::ToUnixSeconds(absl::Now()));
@@ -417,9 +488,14 @@ int Main() {
   RunResult mix = RunFor(mixed, concurrency, duration);
   PrintResult("mixed (reads and writes together)", mix);
   settle("the raw RocksDB baseline");
-  RunResult rocks =
+  RunResult rocks = RunFor({BaselinePutOp(*baseline_stub, run_id)}, concurrency, duration);
+  PrintResult("baseline: raw RocksDB synced Put over gRPC", rocks);
+  (*baseline_server)->Stop();
+  std::filesystem::remove_all(baseline_dir);
+  RunResult rocks_in_process =
       RawRocksDbSyncedWrites(data_dir + "-raw-rocksdb", concurrency, duration);
-  PrintResult("baseline: raw RocksDB synced writes", rocks);
+  PrintResult("reference: raw RocksDB synced Put in-process (no gRPC, no client)",
+              rocks_in_process);
   std::string deep = DeepToken(stubs, **tokens, pop);
   RunResult paging = PagingRun(stubs, **tokens, pop, 4, duration / 2, deep);
   PrintResult("paged note list (page of 20, first page; concurrency 4)", paging);
@@ -428,14 +504,21 @@ int Main() {
 
   double null_rate = Rate(null_run);
   double rocks_rate = Rate(rocks);
-  std::printf("\nratios (same client, same concurrency %d):\n", concurrency);
-  std::printf("  reads / null gRPC:                 %.2f  (goal >= 0.50)\n",
+  std::printf("\nratios (same client, same concurrency %d, same duration):\n", concurrency);
+  std::printf("  reads / null gRPC server:                             %.2f  (goal >= 0.50)\n",
               Rate(reads) / null_rate);
   for (const auto& [name, l] : reads.per_op) {
     std::printf("    %-30s %.2f\n", name.c_str(), Rate(reads, name) / null_rate);
   }
-  std::printf("  durable writes / raw synced RocksDB: %.2f  (goal >= 0.50)\n",
+  std::printf("  durable writes / raw synced RocksDB Put over gRPC:    %.2f  (goal >= 0.50)\n",
               Rate(writes) / rocks_rate);
+  std::printf("for information (not the goals):\n");
+  std::printf("  reads / samepaged Health Check:                       %.2f\n",
+              Rate(reads) / Rate(health_run));
+  std::printf("  samepaged Health Check / null gRPC server:            %.2f\n",
+              Rate(health_run) / null_rate);
+  std::printf("  durable writes / raw synced RocksDB Put in-process:   %.2f  (no gRPC, no client)\n",
+              Rate(writes) / Rate(rocks_in_process));
   (*server)->Stop();
 
   // The decision itself, timed inside one process on the sharing database.
