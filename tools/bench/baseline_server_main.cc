@@ -121,8 +121,9 @@ int Main() {
     return 1;
   }
   std::string host = listen.substr(0, listen.rfind(':'));
-  std::printf("samepage_baseline_server: serving samepage.bench.v1.Baseline on %s:%d (RocksDB in %s)\n",
-              host.c_str(), port, data_dir.c_str());
+  std::printf(
+      "samepage_baseline_server: serving samepage.bench.v1.Baseline on %s:%d (RocksDB in %s)\n",
+      host.c_str(), port, data_dir.c_str());
   std::fflush(stdout);
 
   int received = 0;

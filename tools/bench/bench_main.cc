@@ -459,9 +459,9 @@ int Main() {
   }
   std::printf("baselines: samepage_baseline_server pid %d on 127.0.0.1:%d (a process of its own)\n",
               (*baseline_server)->pid(), (*baseline_server)->port());
-  auto baseline_channel = grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", (*baseline_server)->port()), grpc::InsecureChannelCredentials(),
-      args);
+  auto baseline_channel =
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", (*baseline_server)->port()),
+                                grpc::InsecureChannelCredentials(), args);
   auto baseline_stub = baseline::Baseline::NewStub(baseline_channel);
 
   Stubs stubs(channel);
@@ -517,8 +517,9 @@ int Main() {
               Rate(reads) / Rate(health_run));
   std::printf("  samepaged Health Check / null gRPC server:            %.2f\n",
               Rate(health_run) / null_rate);
-  std::printf("  durable writes / raw synced RocksDB Put in-process:   %.2f  (no gRPC, no client)\n",
-              Rate(writes) / Rate(rocks_in_process));
+  std::printf(
+      "  durable writes / raw synced RocksDB Put in-process:   %.2f  (no gRPC, no client)\n",
+      Rate(writes) / Rate(rocks_in_process));
   (*server)->Stop();
 
   // The decision itself, timed inside one process on the sharing database.
