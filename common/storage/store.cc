@@ -500,6 +500,16 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
     // Others run their `fn` and queue up meanwhile.
     write_mu_.Unlock();
     status = WriteGroup(group);
+    // Before any member returns: a cache of the latest state must not
+    // answer with what these keys held before.
+    {
+      absl::ReaderMutexLock lock(&observers_mu_);
+      for (const auto& [id, observer] : observers_) {
+        for (const auto& member : group) {
+          for (const Batch::Op& op : member->batch.ops_) observer(op.cf, op.key);
+        }
+      }
+    }
     write_mu_.Lock();
   }
 
@@ -541,6 +551,18 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
   leader_active_ = false;
   commit_done_.SignalAll();
   return mine->status;
+}
+
+Store::ObserverId Store::ObserveWrites(WriteObserver fn) {
+  absl::MutexLock lock(&observers_mu_);
+  ObserverId id = next_observer_id_++;
+  observers_.emplace(id, std::move(fn));
+  return id;
+}
+
+void Store::StopObserving(ObserverId id) {
+  absl::MutexLock lock(&observers_mu_);
+  observers_.erase(id);
 }
 
 absl::Status Store::WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group) {

@@ -135,6 +135,17 @@ class Store {
   // Makes everything committed so far durable (syncs the write-ahead log).
   absl::Status SyncWal();
 
+  // Calls `fn(cf, key)` for every key a transaction wrote or deleted, after
+  // its RocksDB write and before the transaction returns; also when the
+  // write failed (nothing changed then, and forgetting a cached value is
+  // harmless). For caches of the latest state (see LatestCache). `fn` must
+  // be quick and must not use the store. Stop observing before what `fn`
+  // uses is destroyed; StopObserving waits for calls in progress.
+  using WriteObserver = std::function<void(absl::string_view cf, absl::string_view key)>;
+  using ObserverId = uint64_t;
+  ObserverId ObserveWrites(WriteObserver fn);
+  void StopObserving(ObserverId id);
+
   // The last key of `cf` and its value, if `cf` holds any.
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(
       absl::string_view cf) const;
@@ -244,6 +255,9 @@ class Store {
   // Whether the anchor (see WriteToRocks) is in a memtable since the last
   // recovery or open.
   bool anchored_ ABSL_GUARDED_BY(wal_mu_) = false;
+  absl::Mutex observers_mu_;
+  ObserverId next_observer_id_ ABSL_GUARDED_BY(observers_mu_) = 1;
+  std::map<ObserverId, WriteObserver> observers_ ABSL_GUARDED_BY(observers_mu_);
   mutable absl::Mutex revision_mu_;
   int64_t latest_revision_ ABSL_GUARDED_BY(revision_mu_) = 0;
   WaiterId next_waiter_id_ ABSL_GUARDED_BY(revision_mu_) = 1;

@@ -429,8 +429,7 @@ absl::StatusOr<v1::Case> Registry::CreateCase(const Caller& caller,
 }
 
 absl::StatusOr<v1::Case> Registry::GetCase(const Caller& caller, const v1::GetCaseRequest& req) {
-  auto snapshot = data_.store().Snapshot();
-  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(*snapshot, caller, req.name(), "name"));
+  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, req.name(), "name"));
   return cv.c;
 }
 
@@ -786,10 +785,9 @@ absl::StatusOr<v1::Assignment> Registry::GetAssignment(const Caller& caller,
   std::string case_name = req.name().substr(0, cut);
   ASSIGN_OR_RETURN(std::string assignment_id,
                    val::ParseName("name", req.name().substr(case_name.size() + 1), "assignments"));
-  auto snapshot = data_.store().Snapshot();
-  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(*snapshot, caller, case_name, "name"));
+  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, case_name, "name"));
   ASSIGN_OR_RETURN(std::optional<v1::Assignment> a,
-                   data_.GetAssignment(*snapshot, IdOf(case_name), assignment_id));
+                   data_.GetAssignment(reader(), IdOf(case_name), assignment_id));
   if (!a.has_value()) return absl::NotFoundError(absl::StrCat(req.name(), ": not found"));
   return Present(*a);
 }
@@ -811,8 +809,10 @@ absl::StatusOr<v1::ListAssignmentsResponse> Registry::ListAssignments(
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
   }
+  // Access is decided on the latest state (the registry's cache serves it);
+  // the page is read from a snapshot taken after.
+  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, req.parent(), "parent"));
   auto snapshot = data_.store().Snapshot();
-  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(*snapshot, caller, req.parent(), "parent"));
   v1::ListAssignmentsResponse response;
   std::string resume;
   RETURN_IF_ERROR(data_.ScanCaseAssignments(

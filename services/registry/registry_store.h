@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/storage/latest_cache.h"
 #include "common/storage/records.h"
 #include "common/storage/store.h"
 #include "samepage/directory/v1/resources.pb.h"
@@ -30,7 +31,16 @@ class RegistryStore {
  public:
   static std::vector<std::string> ColumnFamilies();
 
-  explicit RegistryStore(storage::Store* store) : store_(store) {}
+  // Records read through `store`'s latest state (its reader()) are kept
+  // decoded in memory, at most `cache_entries` per kind (cases, case teams,
+  // case roles, people), exact because every commit forgets what it wrote
+  // (storage::LatestCache). Snapshots and transactions always read RocksDB.
+  static constexpr size_t kDefaultCacheEntries = 250000;
+  explicit RegistryStore(storage::Store* store, size_t cache_entries = kDefaultCacheEntries);
+  ~RegistryStore();
+  RegistryStore(const RegistryStore&) = delete;
+  RegistryStore& operator=(const RegistryStore&) = delete;
+
   storage::Store& store() const { return *store_; }
 
   absl::StatusOr<std::optional<v1::Case>> GetCase(const storage::ReadView& view,
@@ -79,7 +89,15 @@ class RegistryStore {
                                                              absl::string_view payload);
 
  private:
+  // Forgets cached records of what a commit wrote.
+  void Forget(absl::string_view cf, absl::string_view key);
+
   storage::Store* store_;
+  mutable storage::LatestCache<v1::Case> cases_;
+  mutable storage::LatestCache<std::vector<v1::Assignment>> case_assignments_;
+  mutable storage::LatestCache<v1::CaseRole> case_roles_;
+  mutable storage::LatestCache<directory::v1::Person> people_;
+  storage::Store::ObserverId observer_;
 };
 
 using storage::IdOf;

@@ -2,7 +2,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/storage/keys.h"
+#include "common/storage/latest_cache.h"
 #include "common/storage/page_token.h"
 #include "common/storage/store.h"
 #include "gtest/gtest.h"
@@ -152,6 +154,72 @@ TEST(StoreTest, SnapshotIgnoresLaterWrites) {
   ASSERT_TRUE(put("new").ok());
   EXPECT_EQ(snapshot->Get("records", "k")->value_or(""), "old");
   EXPECT_EQ((*store)->reader().Get("records", "k")->value_or(""), "new");
+}
+
+TEST(StoreTest, WriteObserversSeeEveryKeyBeforeTheTransactionReturns) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  std::vector<std::string> seen;
+  Store::ObserverId id = (*store)->ObserveWrites(
+      [&](absl::string_view cf, absl::string_view key) { seen.push_back(absl::StrCat(cf, "/", key)); });
+  ASSERT_TRUE((*store)
+                  ->Transact([](const ReadView&, Batch& batch) {
+                    batch.Put("records", "k1", "v");
+                    batch.Delete("index", "i1");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"records/k1", "index/i1"}));
+  // A transaction that fails before writing touches nothing.
+  EXPECT_FALSE((*store)
+                   ->Transact([](const ReadView&, Batch& batch) {
+                     batch.Put("records", "k2", "v");
+                     return absl::AbortedError("etag: stale");
+                   })
+                   .ok());
+  (*store)->StopObserving(id);
+  ASSERT_TRUE((*store)
+                  ->Transact([](const ReadView&, Batch& batch) {
+                    batch.Put("records", "k3", "v");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST(LatestCacheTest, AValueReadBeforeAForgetIsNotKept) {
+  LatestCache<std::string> cache(10);
+  uint64_t generation = 0;
+  EXPECT_FALSE(cache.Find("k", &generation).has_value());
+  // A commit forgets "k" between this reader's look and its insert: what it
+  // read may be the old value, so it is dropped.
+  cache.Forget("k");
+  cache.Insert("k", std::make_shared<const std::string>("old"), generation);
+  EXPECT_FALSE(cache.Find("k", &generation).has_value());
+  cache.Insert("k", std::make_shared<const std::string>("new"), generation);
+  auto hit = cache.Find("k", &generation);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(**hit, "new");
+  // Known absence is kept too, and forgotten like a value.
+  cache.Insert("gone", nullptr, generation);
+  hit = cache.Find("gone", &generation);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(*hit, nullptr);
+  cache.Forget("gone");
+  EXPECT_FALSE(cache.Find("gone", &generation).has_value());
+}
+
+TEST(LatestCacheTest, EmptiesWhenFull) {
+  LatestCache<int> cache(2);
+  uint64_t generation = 0;
+  cache.Find("a", &generation);
+  cache.Insert("a", std::make_shared<const int>(1), generation);
+  cache.Insert("b", std::make_shared<const int>(2), generation);
+  EXPECT_EQ(cache.size(), 2u);
+  cache.Insert("c", std::make_shared<const int>(3), generation);
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_TRUE(cache.Find("c", &generation).has_value());
 }
 
 TEST(StoreTest, NotifyAfterFiresOnCommitAndNotWhenCancelled) {
