@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   libssl-dev libjwt-dev nlohmann-json3-dev
-  libcpp-httplib-dev python3-grpcio python3-protobuf
+  libcpp-httplib-dev python3-grpcio python3-protobuf libgoogle-perftools-dev
   tzdata
   clang libclang-rt-14-dev
   python3 python3-yaml openssl

@@ -6,8 +6,11 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/status/status_macros.h"
+#include "common/storage/store.h"
 
 namespace samepage::storage {
 
@@ -70,5 +73,23 @@ class LatestCache {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, std::shared_ptr<const T>> entries_ ABSL_GUARDED_BY(mu_);
 };
+
+// Reads `key` through `cache` when `view` is `store`'s latest state (its
+// reader()); `load` reads it from `view`. A snapshot or a transaction's view
+// may differ from the latest state, so those always load.
+template <typename T, typename Load>
+absl::StatusOr<std::optional<T>> ReadThrough(const Store& store, LatestCache<T>& cache,
+                                             const ReadView& view, absl::string_view key,
+                                             const Load& load) {
+  if (&view != &store.reader()) return load();
+  uint64_t generation = 0;
+  if (std::optional<std::shared_ptr<const T>> hit = cache.Find(key, &generation)) {
+    if (*hit == nullptr) return std::nullopt;
+    return **hit;
+  }
+  ASSIGN_OR_RETURN(std::optional<T> loaded, load());
+  cache.Insert(key, loaded.has_value() ? std::make_shared<const T>(*loaded) : nullptr, generation);
+  return loaded;
+}
 
 }  // namespace samepage::storage

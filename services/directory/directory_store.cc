@@ -71,14 +71,28 @@ std::vector<std::string> DirectoryStore::ColumnFamilies() {
   return {kOrganizations, kPeople, kRoles, kPeopleByOrg, kPeopleByRole, kPeopleByWord};
 }
 
+DirectoryStore::DirectoryStore(storage::Store* store, size_t cache_entries)
+    : store_(store),
+      organizations_(cache_entries),
+      people_(cache_entries),
+      observer_(store->ObserveWrites([this](absl::string_view cf, absl::string_view key) {
+        if (cf == kOrganizations) organizations_.Forget(key);
+        if (cf == kPeople) people_.Forget(key);
+      })) {}
+
+DirectoryStore::~DirectoryStore() { store_->StopObserving(observer_); }
+
 absl::StatusOr<std::optional<v1::Organization>> DirectoryStore::GetOrganization(
     const storage::ReadView& view, absl::string_view id) const {
-  return GetRecord<v1::Organization>(view, kOrganizations, id);
+  return storage::ReadThrough(*store_, organizations_, view, id, [&] {
+    return GetRecord<v1::Organization>(view, kOrganizations, id);
+  });
 }
 
 absl::StatusOr<std::optional<v1::Person>> DirectoryStore::GetPerson(const storage::ReadView& view,
                                                                     absl::string_view id) const {
-  return GetRecord<v1::Person>(view, kPeople, id);
+  return storage::ReadThrough(*store_, people_, view, id,
+                              [&] { return GetRecord<v1::Person>(view, kPeople, id); });
 }
 
 absl::StatusOr<std::optional<v1::Role>> DirectoryStore::GetRole(const storage::ReadView& view,

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/storage/latest_cache.h"
 #include "common/storage/store.h"
 #include "samepage/directory/v1/directory_service.pb.h"
 
@@ -32,7 +33,14 @@ class DirectoryStore {
  public:
   static std::vector<std::string> ColumnFamilies();
 
-  explicit DirectoryStore(storage::Store* store) : store_(store) {}
+  // People and organizations read through `store`'s latest state are kept
+  // decoded in memory, at most `cache_entries` of each, exact because every
+  // commit forgets what it wrote (storage::LatestCache).
+  static constexpr size_t kDefaultCacheEntries = 250000;
+  explicit DirectoryStore(storage::Store* store, size_t cache_entries = kDefaultCacheEntries);
+  ~DirectoryStore();
+  DirectoryStore(const DirectoryStore&) = delete;
+  DirectoryStore& operator=(const DirectoryStore&) = delete;
 
   storage::Store& store() const { return *store_; }
 
@@ -77,6 +85,9 @@ class DirectoryStore {
 
  private:
   storage::Store* store_;
+  mutable storage::LatestCache<v1::Organization> organizations_;
+  mutable storage::LatestCache<v1::Person> people_;
+  storage::Store::ObserverId observer_;
 };
 
 }  // namespace samepage::directory

@@ -809,29 +809,29 @@ absl::StatusOr<v1::ListAssignmentsResponse> Registry::ListAssignments(
   if (!req.page_token().empty()) {
     ASSIGN_OR_RETURN(after, storage::DecodePageToken(req.page_token(), fingerprint));
   }
-  // Access is decided on the latest state (the registry's cache serves it);
-  // the page is read from a snapshot taken after.
+  // The page comes from the team read for the access decision (the latest
+  // state, which the registry's cache serves), in key order.
   ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, req.parent(), "parent"));
-  auto snapshot = data_.store().Snapshot();
   v1::ListAssignmentsResponse response;
-  std::string resume;
-  RETURN_IF_ERROR(data_.ScanCaseAssignments(
-      *snapshot, case_id, after, [&](absl::string_view key, const v1::Assignment& stored) {
-        if (response.assignments_size() == size) {
-          resume = std::string(key);
-          return false;
-        }
-        v1::Assignment a = Present(stored);
-        if ((req.state() == v1::Assignment::STATE_UNSPECIFIED || a.state() == req.state()) &&
-            (req.case_role().empty() || a.case_role() == req.case_role()) &&
-            (req.person().empty() || a.person() == req.person())) {
-          *response.add_assignments() = std::move(a);
-        }
-        return true;
-      }));
+  bool resume = false;
+  for (const v1::Assignment& stored : cv.assignments) {
+    if (!after.empty() &&
+        storage::KeyBuilder().AddString(case_id).AddString(IdOf(stored.name())).key() <= after) {
+      continue;
+    }
+    if (response.assignments_size() == size) {
+      resume = true;
+      break;
+    }
+    v1::Assignment a = Present(stored);
+    if ((req.state() == v1::Assignment::STATE_UNSPECIFIED || a.state() == req.state()) &&
+        (req.case_role().empty() || a.case_role() == req.case_role()) &&
+        (req.person().empty() || a.person() == req.person())) {
+      *response.add_assignments() = std::move(a);
+    }
+  }
   // Only a full page that stopped early has more.
-  if (!resume.empty()) {
-    // `resume` is the first key not returned; continue just before it.
+  if (resume) {
     response.set_next_page_token(
         storage::EncodePageToken(storage::KeyBuilder()
                                      .AddString(case_id)

@@ -36,26 +36,6 @@ bool Parse(absl::string_view raw, T* out) {
   return out->ParseFromArray(raw.data(), static_cast<int>(raw.size()));
 }
 
-// Reads `key` through `cache` when `view` is the store's latest state.
-// `load` reads it from `view`.
-template <typename T, typename Load>
-absl::StatusOr<std::optional<T>> ThroughCache(const storage::Store& store,
-                                              storage::LatestCache<T>& cache,
-                                              const storage::ReadView& view,
-                                              absl::string_view key, const Load& load) {
-  // A snapshot or a transaction's view may differ from the latest state.
-  if (&view != &store.reader()) return load();
-  uint64_t generation = 0;
-  if (std::optional<std::shared_ptr<const T>> hit = cache.Find(key, &generation)) {
-    if (*hit == nullptr) return std::nullopt;
-    return **hit;
-  }
-  ASSIGN_OR_RETURN(std::optional<T> loaded, load());
-  cache.Insert(key, loaded.has_value() ? std::make_shared<const T>(*loaded) : nullptr,
-               generation);
-  return loaded;
-}
-
 std::string AssignmentKey(absl::string_view case_id, absl::string_view assignment_id) {
   return KeyBuilder().AddString(case_id).AddString(assignment_id).Release();
 }
@@ -101,8 +81,8 @@ void RegistryStore::Forget(absl::string_view cf, absl::string_view key) {
 
 absl::StatusOr<std::optional<v1::Case>> RegistryStore::GetCase(const storage::ReadView& view,
                                                                absl::string_view case_id) const {
-  return ThroughCache(*store_, cases_, view, case_id,
-                      [&] { return GetRecord<v1::Case>(view, kCases, case_id); });
+  return storage::ReadThrough(*store_, cases_, view, case_id,
+                              [&] { return GetRecord<v1::Case>(view, kCases, case_id); });
 }
 
 absl::StatusOr<std::optional<std::string>> RegistryStore::FindCaseNumber(
@@ -119,13 +99,13 @@ absl::StatusOr<std::optional<v1::Assignment>> RegistryStore::GetAssignment(
 
 absl::StatusOr<std::optional<v1::CaseRole>> RegistryStore::GetCaseRole(
     const storage::ReadView& view, absl::string_view role_id) const {
-  return ThroughCache(*store_, case_roles_, view, role_id,
-                      [&] { return GetRecord<v1::CaseRole>(view, kCaseRoles, role_id); });
+  return storage::ReadThrough(*store_, case_roles_, view, role_id,
+                              [&] { return GetRecord<v1::CaseRole>(view, kCaseRoles, role_id); });
 }
 
 absl::StatusOr<std::optional<directory::v1::Person>> RegistryStore::GetPerson(
     const storage::ReadView& view, absl::string_view person_id) const {
-  return ThroughCache(*store_, people_, view, person_id, [&] {
+  return storage::ReadThrough(*store_, people_, view, person_id, [&] {
     return GetRecord<directory::v1::Person>(view, kPeople, person_id);
   });
 }
@@ -171,16 +151,16 @@ absl::StatusOr<std::vector<v1::Assignment>> RegistryStore::CaseAssignments(
   using Team = std::vector<v1::Assignment>;
   ASSIGN_OR_RETURN(
       std::optional<Team> team,
-      ThroughCache(*store_, case_assignments_, view, case_id,
-                   [&]() -> absl::StatusOr<std::optional<Team>> {
-                     Team out;
-                     RETURN_IF_ERROR(ScanCaseAssignments(
-                         view, case_id, "", [&](absl::string_view, const v1::Assignment& a) {
-                           out.push_back(a);
-                           return true;
-                         }));
-                     return out;
-                   }));
+      storage::ReadThrough(
+          *store_, case_assignments_, view, case_id, [&]() -> absl::StatusOr<std::optional<Team>> {
+            Team out;
+            RETURN_IF_ERROR(ScanCaseAssignments(view, case_id, "",
+                                                [&](absl::string_view, const v1::Assignment& a) {
+                                                  out.push_back(a);
+                                                  return true;
+                                                }));
+            return out;
+          }));
   return team.has_value() ? *std::move(team) : Team();
 }
 

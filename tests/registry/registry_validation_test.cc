@@ -420,6 +420,32 @@ TEST_F(RegistryValidationTest, ListsPageWithoutLosingOrRepeating) {
     load.set_page_token(resp.next_page_token());
   }
   EXPECT_EQ(caseload.size(), 7u);
+
+  // A case's team pages in assignment order; a filter applies within pages.
+  std::vector<std::string> team;
+  reg::ListAssignmentsRequest members;
+  members.set_parent("cases/case-2");
+  members.set_page_size(1);
+  for (int page = 0; page < 10; ++page) {
+    reg::ListAssignmentsResponse resp;
+    ASSERT_TRUE(registry_->ListAssignments(Ctx(server_.Token("people/dana")).get(), members, &resp)
+                    .ok());
+    for (const auto& a : resp.assignments()) team.push_back(a.case_role());
+    if (resp.next_page_token().empty()) break;
+    members.set_page_token(resp.next_page_token());
+  }
+  std::vector<std::string> roles = team;
+  std::sort(roles.begin(), roles.end());
+  EXPECT_EQ(roles, (std::vector<std::string>{"dependency-case-manager", "investigator"}));
+  members.set_page_token("");
+  members.set_page_size(10);
+  members.set_case_role("investigator");
+  reg::ListAssignmentsResponse only;
+  ASSERT_TRUE(
+      registry_->ListAssignments(Ctx(server_.Token("people/dana")).get(), members, &only).ok());
+  ASSERT_EQ(only.assignments_size(), 1);
+  EXPECT_EQ(only.assignments(0).case_role(), "investigator");
+  EXPECT_TRUE(only.next_page_token().empty());
 }
 
 }  // namespace

@@ -56,6 +56,11 @@ ABSL_FLAG(int32_t, concurrency, 32, "calls in flight");
 ABSL_FLAG(int32_t, populate_concurrency, 128,
           "calls in flight while populating (the notes of one case are created in parallel too)");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(20), "how long each measured run lasts");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
+          "reads before the measured runs, to warm the server's caches (a long-running server's "
+          "are warm)");
+ABSL_FLAG(bool, reads_only, false,
+          "measure only the null baseline and the reads (quicker, for comparing server builds)");
 ABSL_FLAG(int64_t, decisions, 20000, "access decisions timed inside one process");
 ABSL_FLAG(absl::Duration, settle_limit, absl::Minutes(30),
           "how long to wait for the server's event consumers to catch up before measuring");
@@ -468,7 +473,7 @@ int Main() {
   // Warm up connections and caches.
   RunFor({BaselineNullOp(*baseline_stub)}, concurrency, absl::Seconds(1));
   RunFor({HealthCheckOp(stubs)}, concurrency, absl::Seconds(1));
-  RunFor(ReadOps(stubs, **tokens, pop), concurrency, absl::Seconds(2));
+  RunFor(ReadOps(stubs, **tokens, pop), concurrency, absl::GetFlag(FLAGS_warmup));
 
   RunResult null_run = RunFor({BaselineNullOp(*baseline_stub)}, concurrency, duration);
   PrintResult("baseline: null gRPC server", null_run);
@@ -476,6 +481,12 @@ int Main() {
   PrintResult("samepaged Health Check (its own per-call overhead, for information)", health_run);
   RunResult reads = RunFor(ReadOps(stubs, **tokens, pop), concurrency, duration);
   PrintResult("reads", reads);
+  if (absl::GetFlag(FLAGS_reads_only)) {
+    std::printf("reads / null gRPC server: %.2f  (goal >= 0.50)\n", Rate(reads) / Rate(null_run));
+    (*server)->Stop();
+    (*baseline_server)->Stop();
+    return 0;
+  }
   std::string run_id = absl::StrCat("b", absl::ToUnixSeconds(absl::Now()));
   auto etags = PlanEtags(stubs, **tokens, pop, concurrency);
   RunResult writes = RunFor(WriteOps(stubs, **tokens, pop, run_id, etags), concurrency, duration);
