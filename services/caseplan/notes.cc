@@ -303,16 +303,16 @@ absl::StatusOr<v1::Note> Notes::CreateNote(const Caller& caller, const v1::Creat
   const std::string me = caller.PersonName();
   const std::string note_id = req.note_id().empty() ? storage::NewResourceId("n") : req.note_id();
   const std::string name = NoteName(case_id, note_id);
-  ASSIGN_OR_RETURN(std::optional<v1::Note> taken,
-                   data_.GetNote(store_->reader(), case_id, note_id));
-  if (taken.has_value()) {
-    return absl::AlreadyExistsError(absl::StrCat("note_id: ", name, " already exists"));
-  }
-
   // The request is fulfilled first, as the caller (a recipient answers it):
   // a request that is not theirs, of another case or already closed then
-  // changes nothing here.
+  // changes nothing here. A note id already taken must not fulfil it either
+  // (the transaction below checks that again for every note).
   if (!in.answers_request().empty()) {
+    ASSIGN_OR_RETURN(std::optional<v1::Note> taken,
+                     data_.GetNote(store_->reader(), case_id, note_id));
+    if (taken.has_value()) {
+      return absl::AlreadyExistsError(absl::StrCat("note_id: ", name, " already exists"));
+    }
     ASSIGN_OR_RETURN(sh::InformationRequest request,
                      peers_->GetInformationRequest(caller, in.answers_request()));
     if (request.case_() != case_name) {
