@@ -61,6 +61,8 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
           "are warm)");
 ABSL_FLAG(bool, reads_only, false,
           "measure only the null baseline and the reads (quicker, for comparing server builds)");
+ABSL_FLAG(std::string, read_op, "",
+          "with --reads_only: measure only this read operation (e.g. GetCase), to see its own cost");
 ABSL_FLAG(int64_t, decisions, 20000, "access decisions timed inside one process");
 ABSL_FLAG(absl::Duration, settle_limit, absl::Minutes(30),
           "how long to wait for the server's event consumers to catch up before measuring");
@@ -479,7 +481,11 @@ int Main() {
   PrintResult("baseline: null gRPC server", null_run);
   RunResult health_run = RunFor({HealthCheckOp(stubs)}, concurrency, duration);
   PrintResult("samepaged Health Check (its own per-call overhead, for information)", health_run);
-  RunResult reads = RunFor(ReadOps(stubs, **tokens, pop), concurrency, duration);
+  std::vector<WeightedOp> read_ops = ReadOps(stubs, **tokens, pop);
+  if (const std::string only = absl::GetFlag(FLAGS_read_op); !only.empty()) {
+    std::erase_if(read_ops, [&](const WeightedOp& op) { return op.name != only; });
+  }
+  RunResult reads = RunFor(read_ops, concurrency, duration);
   PrintResult("reads", reads);
   if (absl::GetFlag(FLAGS_reads_only)) {
     std::printf("reads / null gRPC server: %.2f  (goal >= 0.50)\n", Rate(reads) / Rate(null_run));
