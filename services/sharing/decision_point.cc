@@ -561,7 +561,6 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
     bool batch_call) {
   // Validate every item first: an invalid one fails the call, nothing changes.
   std::vector<v1::CheckAccessRequest> requests(items.begin(), items.end());
-  bool record_any = false;
   for (size_t i = 0; i < requests.size(); ++i) {
     std::string prefix = batch_call ? absl::StrCat("requests[", i, "].") : "";
     RETURN_IF_ERROR(ValidateCheck(requests[i], prefix));
@@ -579,7 +578,6 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
           "requester: only SamePage services and platform administrators may ask about "
           "others"));
     }
-    record_any = record_any || requests[i].record();
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog, CurrentCatalog());
   const Catalog& catalog = *shared_catalog;
@@ -628,6 +626,9 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
   }
 
   v1::BatchCheckAccessResponse response;
+  // Set by a pass without a batch when a permitted sensitive read asks to be
+  // recorded.
+  bool must_record = false;
   auto decide_all = [&](const ReadView& view, Batch* batch) -> absl::Status {
     absl::Time now = clock_->Now();
     // One read of the directives and orders per case.
@@ -663,9 +664,11 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
                         now};
       v1::CheckAccessResponse decision = Decide(in);
       RETURN_IF_ERROR(peer_error);
-      if (batch != nullptr && r.record() && category.sensitive() &&
-          decision.decision() == v1::CheckAccessResponse::DECISION_PERMIT &&
-          decision.basis() != v1::ACCESS_BASIS_AUTHORSHIP) {
+      const bool disclosed = r.record() && category.sensitive() &&
+                             decision.decision() == v1::CheckAccessResponse::DECISION_PERMIT &&
+                             decision.basis() != v1::ACCESS_BASIS_AUTHORSHIP;
+      must_record = must_record || disclosed;
+      if (batch != nullptr && disclosed) {
         if (!head_loaded) {
           ASSIGN_OR_RETURN(head, data_.DisclosureHead(view));
           head_loaded = true;
@@ -692,14 +695,17 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
     }
     return absl::OkStatus();
   };
-  if (record_any) {
-    // The decision and its disclosures in one write: what is recorded is
+  // Most checks disclose nothing: they are decided on a snapshot, without
+  // waiting for the writer's turn (a list of notes asks for one per note).
+  {
+    auto snapshot = store_->Snapshot();
+    RETURN_IF_ERROR(decide_all(*snapshot, nullptr));
+  }
+  if (must_record) {
+    // Decided again with the disclosures in one write: what is recorded is
     // exactly what was permitted against the latest committed state.
     RETURN_IF_ERROR(store_->Transact(
         [&](const ReadView& view, Batch& batch) { return decide_all(view, &batch); }));
-  } else {
-    auto snapshot = store_->Snapshot();
-    RETURN_IF_ERROR(decide_all(*snapshot, nullptr));
   }
   return response;
 }
