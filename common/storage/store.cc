@@ -77,6 +77,17 @@ int64_t Batch::AppendEvent(std::string payload) {
   return revision;
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>> ReadView::GetMany(
+    absl::string_view cf, const std::vector<std::string>& keys) const {
+  std::vector<std::optional<std::string>> values;
+  values.reserve(keys.size());
+  for (const std::string& key : keys) {
+    ASSIGN_OR_RETURN(std::optional<std::string> value, Get(cf, key));
+    values.push_back(std::move(value));
+  }
+  return values;
+}
+
 class Store::RocksReadView final : public ReadView {
  public:
   RocksReadView(const Store* store, const rocksdb::Snapshot* snapshot)
@@ -96,6 +107,31 @@ class Store::RocksReadView final : public ReadView {
     if (s.IsNotFound()) return std::nullopt;
     RETURN_IF_ERROR(FromRocks(s, "read"));
     return store_->Unseal(cf, key, value);
+  }
+
+  absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
+      absl::string_view cf, const std::vector<std::string>& keys) const override {
+    ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, store_->Handle(cf));
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> found(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    store_->db_->MultiGet(options, handle, keys.size(), slices.data(), found.data(),
+                          statuses.data());
+    std::vector<std::optional<std::string>> values;
+    values.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) {
+        values.emplace_back();
+        continue;
+      }
+      RETURN_IF_ERROR(FromRocks(statuses[i], "read"));
+      absl::string_view stored(found[i].data(), found[i].size());
+      ASSIGN_OR_RETURN(std::string value, store_->Unseal(cf, keys[i], stored));
+      values.push_back(std::move(value));
+    }
+    return values;
   }
 
   absl::Status Scan(

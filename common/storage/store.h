@@ -68,6 +68,12 @@ class ReadView {
   virtual absl::Status Scan(
       absl::string_view cf, absl::string_view prefix, absl::string_view start_after,
       const std::function<bool(absl::string_view key, absl::string_view value)>& fn) const = 0;
+  // The values of `keys` (nullopt where absent), in the order asked. This
+  // reads them one by one; RocksDB's views read them in one MultiGet, which
+  // shares the lookups of keys that sit in the same blocks (a page of a
+  // case's records).
+  virtual absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
+      absl::string_view cf, const std::vector<std::string>& keys) const;
 };
 
 // The records, indexes and domain events of one logical change. Applied in

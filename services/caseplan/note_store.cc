@@ -1,5 +1,6 @@
 #include "services/caseplan/note_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -92,30 +93,62 @@ void NoteStore::PutVersion(storage::Batch& batch, absl::string_view case_id,
 absl::Status NoteStore::ScanNotes(
     const storage::ReadView& view, absl::string_view case_id, absl::string_view after,
     const std::function<bool(absl::string_view, const v1::Note&)>& fn) const {
+  // The index gives the order; the notes it names are read a chunk at a time
+  // (GetMany), growing from a few, since most callers want one page.
+  std::vector<std::string> index_keys;
+  std::vector<std::string> note_keys;
+  std::vector<std::string> note_ids;
+  size_t chunk = 8;
+  bool stopped = false;
   absl::Status error = absl::OkStatus();
-  RETURN_IF_ERROR(
-      view.Scan(kNotesByTime, KeyBuilder().AddString(case_id).key(), after,
-                [&](absl::string_view key, absl::string_view) {
-                  KeyReader reader(key);
-                  std::string ignored_case, note_id;
-                  int64_t ignored_time = 0;
-                  if (!reader.ReadString(&ignored_case) || !reader.ReadInt64(&ignored_time) ||
-                      !reader.ReadString(&note_id)) {
-                    error = absl::DataLossError("notes_by_time: corrupt key");
-                    return false;
-                  }
-                  absl::StatusOr<std::optional<v1::Note>> note = GetNote(view, case_id, note_id);
-                  if (!note.ok()) {
-                    error = note.status();
-                    return false;
-                  }
-                  if (!note->has_value()) {
-                    error = absl::DataLossError(
-                        absl::StrCat("notes_by_time: indexes note ", note_id, " which is missing"));
-                    return false;
-                  }
-                  return fn(key, **note);
-                }));
+  // Hands the chunk's notes to `fn`; false when the scan should stop.
+  auto flush = [&]() -> bool {
+    if (note_keys.empty()) return true;
+    absl::StatusOr<std::vector<std::optional<std::string>>> raws = view.GetMany(kNotes, note_keys);
+    if (!raws.ok()) {
+      error = raws.status();
+      return false;
+    }
+    for (size_t i = 0; i < note_keys.size(); ++i) {
+      const std::optional<std::string>& raw = (*raws)[i];
+      if (!raw.has_value()) {
+        error = absl::DataLossError(
+            absl::StrCat("notes_by_time: indexes note ", note_ids[i], " which is missing"));
+        return false;
+      }
+      v1::Note note;
+      if (!Parse(*raw, &note)) {
+        error = absl::DataLossError(absl::StrCat(kNotes, ": stored record is corrupt"));
+        return false;
+      }
+      if (!fn(index_keys[i], note)) {
+        stopped = true;
+        return false;
+      }
+    }
+    index_keys.clear();
+    note_keys.clear();
+    note_ids.clear();
+    chunk = std::min<size_t>(chunk * 2, 64);
+    return true;
+  };
+  RETURN_IF_ERROR(view.Scan(kNotesByTime, KeyBuilder().AddString(case_id).key(), after,
+                            [&](absl::string_view key, absl::string_view) {
+                              KeyReader reader(key);
+                              std::string ignored_case, note_id;
+                              int64_t ignored_time = 0;
+                              if (!reader.ReadString(&ignored_case) ||
+                                  !reader.ReadInt64(&ignored_time) ||
+                                  !reader.ReadString(&note_id)) {
+                                error = absl::DataLossError("notes_by_time: corrupt key");
+                                return false;
+                              }
+                              index_keys.emplace_back(key);
+                              note_keys.push_back(NoteKey(case_id, note_id));
+                              note_ids.push_back(std::move(note_id));
+                              return note_keys.size() < chunk || flush();
+                            }));
+  if (error.ok() && !stopped) flush();
   return error;
 }
 

@@ -156,6 +156,30 @@ TEST(StoreTest, SnapshotIgnoresLaterWrites) {
   EXPECT_EQ((*store)->reader().Get("records", "k")->value_or(""), "new");
 }
 
+TEST(StoreTest, GetManyAnswersInOrderAtTheViewsPointInTime) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  auto put = [&](std::string k, std::string v) {
+    return (*store)->Transact([&](const ReadView&, Batch& batch) {
+      batch.Put("records", k, v);
+      return absl::OkStatus();
+    });
+  };
+  ASSERT_TRUE(put("a", "1").ok());
+  ASSERT_TRUE(put("c", "3").ok());
+  auto snapshot = (*store)->Snapshot();
+  ASSERT_TRUE(put("b", "2").ok());
+  std::vector<std::string> keys = {"c", "b", "a", "zz"};
+  auto latest = (*store)->reader().GetMany("records", keys);
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(*latest, (std::vector<std::optional<std::string>>{"3", "2", "1", std::nullopt}));
+  auto then = snapshot->GetMany("records", keys);
+  ASSERT_TRUE(then.ok()) << then.status();
+  EXPECT_EQ(*then, (std::vector<std::optional<std::string>>{"3", std::nullopt, "1", std::nullopt}));
+  EXPECT_FALSE((*store)->reader().GetMany("nope", keys).ok());
+}
+
 TEST(StoreTest, WriteObserversSeeEveryKeyBeforeTheTransactionReturns) {
   TempDir dir;
   auto store = OpenAt(dir.path());
