@@ -111,21 +111,19 @@ absl::StatusOr<sh::Category> GrpcPeers::GetCategory(const std::string& category_
                    Call<sh::Sharing>(channel, &sh::Sharing::Stub::GetCategory, ctx.get(), req));
 }
 
-absl::StatusOr<std::vector<sh::CheckAccessResponse>> GrpcPeers::BatchCheckAccess(
-    const std::vector<sh::CheckAccessRequest>& checks) {
+absl::StatusOr<sh::BatchCheckAccessResponse> GrpcPeers::BatchCheckAccess(
+    sh::BatchCheckAccessRequest checks) {
   ASSIGN_OR_RETURN(auto channel, channels_->Channel("sharing"));
   ASSIGN_OR_RETURN(auto ctx, As(nullptr));
-  sh::BatchCheckAccessRequest req;
-  for (const sh::CheckAccessRequest& check : checks) *req.add_requests() = check;
   ASSIGN_OR_RETURN(
       sh::BatchCheckAccessResponse resp,
-      AsService(kSharing,
-                Call<sh::Sharing>(channel, &sh::Sharing::Stub::BatchCheckAccess, ctx.get(), req)));
-  if (resp.responses_size() != static_cast<int>(checks.size())) {
+      AsService(kSharing, Call<sh::Sharing>(channel, &sh::Sharing::Stub::BatchCheckAccess,
+                                            ctx.get(), checks)));
+  if (resp.responses_size() != checks.requests_size()) {
     return absl::UnavailableError(absl::StrCat(kSharing, ": answered ", resp.responses_size(),
-                                               " of ", checks.size(), " access checks"));
+                                               " of ", checks.requests_size(), " access checks"));
   }
-  return std::vector<sh::CheckAccessResponse>(resp.responses().begin(), resp.responses().end());
+  return resp;
 }
 
 absl::StatusOr<sh::CheckAccessResponse> GrpcPeers::CheckAccess(sh::CheckAccessRequest req) {

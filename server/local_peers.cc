@@ -72,13 +72,9 @@ absl::StatusOr<sh::Category> LocalPeers::GetCategory(const std::string& category
   return AsService(kSharing, services_->decisions->GetCategory(self_, req));
 }
 
-absl::StatusOr<std::vector<sh::CheckAccessResponse>> LocalPeers::BatchCheckAccess(
-    const std::vector<sh::CheckAccessRequest>& checks) {
-  sh::BatchCheckAccessRequest req;
-  for (const sh::CheckAccessRequest& check : checks) *req.add_requests() = check;
-  ASSIGN_OR_RETURN(sh::BatchCheckAccessResponse resp,
-                   AsService(kSharing, services_->decisions->BatchCheckAccess(self_, req)));
-  return std::vector<sh::CheckAccessResponse>(resp.responses().begin(), resp.responses().end());
+absl::StatusOr<sh::BatchCheckAccessResponse> LocalPeers::BatchCheckAccess(
+    sh::BatchCheckAccessRequest checks) {
+  return AsService(kSharing, services_->decisions->BatchCheckAccess(self_, checks));
 }
 
 absl::StatusOr<sh::CheckAccessResponse> LocalPeers::CheckAccess(sh::CheckAccessRequest req) {

@@ -55,8 +55,8 @@ class LocalPeers final : public caseplan::Peers,
   absl::StatusOr<registry::v1::CaseRole> GetCaseRole(const std::string& role_id) override;
   absl::StatusOr<directory::v1::Person> GetPerson(const std::string& name) override;
   absl::StatusOr<sharing::v1::Category> GetCategory(const std::string& category_id) override;
-  absl::StatusOr<std::vector<sharing::v1::CheckAccessResponse>> BatchCheckAccess(
-      const std::vector<sharing::v1::CheckAccessRequest>& checks) override;
+  absl::StatusOr<sharing::v1::BatchCheckAccessResponse> BatchCheckAccess(
+      sharing::v1::BatchCheckAccessRequest checks) override;
   absl::StatusOr<sharing::v1::CheckAccessResponse> CheckAccess(
       sharing::v1::CheckAccessRequest req) override;
   absl::StatusOr<bool> DirectiveInForce(const std::string& name) override;

@@ -152,7 +152,9 @@ absl::Status AuditLog::Append(std::vector<Pending>& group, bool sync) {
       entry.set_resource(pending.record.resource);
       entry.set_code(static_cast<int32_t>(pending.record.code));
       entry.set_previous_hash(head);
-      head = EntryHash(entry);
+      // What EntryHash computes, without copying the entry: its hash is
+      // not set yet.
+      head = ChainHash(head, entry.SerializeAsString());
       entry.set_hash(head);
       batch.Put(kAuditColumnFamily, AuditKey(entry.sequence()), entry.SerializeAsString());
     }

@@ -90,15 +90,16 @@ void NoteStore::PutVersion(storage::Batch& batch, absl::string_view case_id,
             version.SerializeAsString());
 }
 
-absl::Status NoteStore::ScanNotes(
-    const storage::ReadView& view, absl::string_view case_id, absl::string_view after,
-    const std::function<bool(absl::string_view, const v1::Note&)>& fn) const {
+absl::Status NoteStore::ScanNotes(const storage::ReadView& view, absl::string_view case_id,
+                                  absl::string_view after, size_t first_read,
+                                  const std::function<bool(absl::string_view, v1::Note&)>& fn) const {
   // The index gives the order; the notes it names are read a chunk at a time
-  // (GetMany), growing from a few, since most callers want one page.
+  // (GetMany): most callers want one page, and reading far past it is waste.
+  constexpr size_t kMaxChunk = 64;
   std::vector<std::string> index_keys;
   std::vector<std::string> note_keys;
   std::vector<std::string> note_ids;
-  size_t chunk = 8;
+  size_t chunk = std::clamp<size_t>(first_read, 1, kMaxChunk);
   bool stopped = false;
   absl::Status error = absl::OkStatus();
   // Hands the chunk's notes to `fn`; false when the scan should stop.
@@ -129,7 +130,7 @@ absl::Status NoteStore::ScanNotes(
     index_keys.clear();
     note_keys.clear();
     note_ids.clear();
-    chunk = std::min<size_t>(chunk * 2, 64);
+    chunk = std::min(chunk * 2, kMaxChunk);
     return true;
   };
   RETURN_IF_ERROR(view.Scan(kNotesByTime, KeyBuilder().AddString(case_id).key(), after,

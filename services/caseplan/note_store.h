@@ -42,10 +42,12 @@ class NoteStore {
                   const v1::NoteVersion& version) const;
 
   // The notes of a case, newest first, after the index key `after`, until
-  // `fn` returns false.
-  absl::Status ScanNotes(
-      const storage::ReadView& view, absl::string_view case_id, absl::string_view after,
-      const std::function<bool(absl::string_view key, const v1::Note&)>& fn) const;
+  // `fn` returns false. `fn` may move the note it is handed. Notes are read
+  // `first_read` at a time at first (a caller that wants a page of n reads
+  // n + 1 to know whether there are more), then in growing chunks.
+  absl::Status ScanNotes(const storage::ReadView& view, absl::string_view case_id,
+                         absl::string_view after, size_t first_read,
+                         const std::function<bool(absl::string_view key, v1::Note&)>& fn) const;
   // The versions of a note, newest first, after the key `after`.
   absl::Status ScanVersions(
       const storage::ReadView& view, absl::string_view case_id, absl::string_view note_id,

@@ -206,10 +206,11 @@ absl::StatusOr<CheckCaseAccessResponse> Notes::RequireReader(const Caller& calle
 absl::StatusOr<std::vector<sh::CheckAccessResponse>> Notes::Decide(
     const std::string& reader, const std::vector<const v1::Note*>& notes, sh::Purpose purpose,
     bool record) {
-  std::vector<sh::CheckAccessRequest> checks;
-  checks.reserve(notes.size());
+  if (notes.empty()) return std::vector<sh::CheckAccessResponse>{};
+  sh::BatchCheckAccessRequest checks;
+  checks.mutable_requests()->Reserve(static_cast<int>(notes.size()));
   for (const v1::Note* note : notes) {
-    sh::CheckAccessRequest& check = checks.emplace_back();
+    sh::CheckAccessRequest& check = *checks.add_requests();
     check.set_requester(reader);
     check.set_case_(CaseOf(*note));
     check.set_subject(note->subject());
@@ -219,8 +220,12 @@ absl::StatusOr<std::vector<sh::CheckAccessResponse>> Notes::Decide(
     check.set_author(note->author());
     check.set_record(record);
   }
-  if (checks.empty()) return std::vector<sh::CheckAccessResponse>{};
-  return peers_->BatchCheckAccess(checks);
+  ASSIGN_OR_RETURN(sh::BatchCheckAccessResponse decided,
+                   peers_->BatchCheckAccess(std::move(checks)));
+  std::vector<sh::CheckAccessResponse> decisions;
+  decisions.reserve(decided.responses_size());
+  for (sh::CheckAccessResponse& d : *decided.mutable_responses()) decisions.push_back(std::move(d));
+  return decisions;
 }
 
 absl::Status Notes::CheckCategory(absl::string_view field, const std::string& category_id,
@@ -402,11 +407,12 @@ absl::StatusOr<v1::ListNotesResponse> Notes::ListNotes(const Caller& caller,
   // call for the whole page.
   auto snapshot = store_->Snapshot();
   std::vector<v1::Note> candidates;
+  candidates.reserve(size);
   std::string last;
   int scanned = 0;
   bool more = false;
-  RETURN_IF_ERROR(
-      data_.ScanNotes(*snapshot, case_id, after, [&](absl::string_view key, const v1::Note& note) {
+  RETURN_IF_ERROR(data_.ScanNotes(
+      *snapshot, case_id, after, size + 1, [&](absl::string_view key, v1::Note& note) {
         if (static_cast<int>(candidates.size()) == size || scanned == kMaxScannedPerPage) {
           more = true;
           return false;
@@ -418,7 +424,7 @@ absl::StatusOr<v1::ListNotesResponse> Notes::ListNotes(const Caller& caller,
             (req.category().empty() || note.category() == req.category()) &&
             (req.subject().empty() || note.subject() == req.subject()) &&
             (req.author().empty() || note.author() == req.author());
-        if (match) candidates.push_back(note);
+        if (match) candidates.push_back(std::move(note));
         return true;
       }));
   std::vector<const v1::Note*> asked;

@@ -36,9 +36,9 @@ class Peers {
   // A category of the sharing catalog (`{category}` id). NOT_FOUND when the
   // catalog has no such category.
   virtual absl::StatusOr<sharing::v1::Category> GetCategory(const std::string& category_id) = 0;
-  // Decides `checks` (1 to 500) in one call, answering in order.
-  virtual absl::StatusOr<std::vector<sharing::v1::CheckAccessResponse>> BatchCheckAccess(
-      const std::vector<sharing::v1::CheckAccessRequest>& checks) = 0;
+  // Decides `checks.requests` (1 to 500) in one call, answering in order.
+  virtual absl::StatusOr<sharing::v1::BatchCheckAccessResponse> BatchCheckAccess(
+      sharing::v1::BatchCheckAccessRequest checks) = 0;
   // An information request, read as `caller` (their token is forwarded).
   virtual absl::StatusOr<sharing::v1::InformationRequest> GetInformationRequest(
       const identity::Caller& caller, const std::string& name) = 0;

@@ -269,9 +269,12 @@ absl::StatusOr<v1::Category> DecisionPoint::CreateCategory(const Caller& caller,
 absl::StatusOr<v1::Category> DecisionPoint::GetCategory(const Caller&,
                                                         const v1::GetCategoryRequest& req) {
   ASSIGN_OR_RETURN(std::string id, val::ParseName("name", req.name(), "categories"));
-  ASSIGN_OR_RETURN(std::optional<v1::Category> c, data_.GetCategory(store_->reader(), id));
-  if (!c.has_value()) return absl::NotFoundError(absl::StrCat(req.name(), ": not found"));
-  return *c;
+  // From the catalog in memory, which changes only after a category's write
+  // is durable: a note's every write asks for its category.
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog, CurrentCatalog());
+  auto it = catalog->find(id);
+  if (it == catalog->end()) return absl::NotFoundError(absl::StrCat(req.name(), ": not found"));
+  return it->second;
 }
 
 absl::StatusOr<v1::ListCategoriesResponse> DecisionPoint::ListCategories(
