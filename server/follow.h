@@ -16,12 +16,14 @@ namespace samepage::server {
 // A consumer of the `peer` service's WatchEvents stream (`Service` is its
 // generated gRPC service, `Request`/`Response` its WatchEvents messages),
 // reached through `peers` with the service token, its cursor kept in `store`.
-template <typename Service, typename Request, typename Response>
-std::unique_ptr<events::EventConsumer<Response>> Follow(
-    std::string name, std::string peer, storage::Store* store, rpc::PeerChannels* peers,
-    rpc::TokenSource* tokens, typename events::EventConsumer<Response>::Handle handle,
-    typename events::EventConsumer<Response>::Cursor cursor =
-        events::EventConsumer<Response>::Cursor::kSavedByConsumer) {
+// `Handler` is the consumer's Handle (with `cursor`) or HandleBatch.
+template <typename Service, typename Request, typename Response, typename Handler,
+          typename... Cursor>
+std::unique_ptr<events::EventConsumer<Response>> Follow(std::string name, std::string peer,
+                                                        storage::Store* store,
+                                                        rpc::PeerChannels* peers,
+                                                        rpc::TokenSource* tokens, Handler handle,
+                                                        Cursor... cursor) {
   return std::make_unique<events::EventConsumer<Response>>(
       std::move(name), store,
       [tokens]() -> absl::StatusOr<std::unique_ptr<grpc::ClientContext>> {
@@ -36,7 +38,7 @@ std::unique_ptr<events::EventConsumer<Response>> Follow(
         req.set_after_revision(after);
         return Service::NewStub(*channel)->WatchEvents(ctx, req);
       },
-      std::move(handle), absl::Milliseconds(200), cursor);
+      std::move(handle), absl::Milliseconds(200), cursor...);
 }
 
 }  // namespace samepage::server

@@ -233,7 +233,7 @@ std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> Follow
 
 // Follows `peer`'s events into people's feeds: `fan_out` says who each event
 // concerns, and the feed applies each event once (its cursor is written with
-// the updates).
+// the updates). Events that arrive together are applied in one write.
 template <typename Service, typename Request, typename Response, typename FanOutFn>
 std::unique_ptr<events::EventConsumer<Response>> FollowIntoFeeds(
     const std::string& peer, storage::Store* store, rpc::PeerChannels* peers,
@@ -241,11 +241,15 @@ std::unique_ptr<events::EventConsumer<Response>> FollowIntoFeeds(
   std::string name = absl::StrCat("updates.", peer, "-events");
   return Follow<Service, Request, Response>(
       name, peer, store, peers, tokens,
-      [feed, fan_out, name](const Response& response, int64_t revision) -> absl::Status {
-        ASSIGN_OR_RETURN(std::vector<updates::Addressed> addressed, fan_out(response.event()));
-        return feed->Apply(name, revision, std::move(addressed));
-      },
-      events::EventConsumer<Response>::Cursor::kSavedByHandler);
+      [feed, fan_out, name](const std::vector<Response>& responses) -> absl::Status {
+        std::vector<updates::Feed::FromEvent> events;
+        events.reserve(responses.size());
+        for (const Response& response : responses) {
+          ASSIGN_OR_RETURN(std::vector<updates::Addressed> addressed, fan_out(response.event()));
+          events.push_back({response.event().revision(), std::move(addressed)});
+        }
+        return feed->Apply(name, std::move(events));
+      });
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -29,6 +30,11 @@ void WriteCursor(storage::Batch& batch, const std::string& consumer, int64_t rev
 // hands each event to `handle`, at least once and in order. The cursor is
 // stored after each event is handled, so a crash between the two replays the
 // event: handlers are idempotent. Reconnects after failures.
+//
+// Reading and handling overlap: while events are being handled, a second
+// thread reads the ones that follow (at most kMaxQueued ahead). A batch
+// handler is given everything that arrived meanwhile at once, so that a
+// burst of events costs one write (and one sync) instead of one each.
 template <typename Response>
 class EventConsumer {
  public:
@@ -40,6 +46,13 @@ class EventConsumer {
   using MakeContext = std::function<absl::StatusOr<std::unique_ptr<grpc::ClientContext>>()>;
   // Applies one event. An error is retried later, from the same event.
   using Handle = std::function<absl::Status(const Response& response, int64_t revision)>;
+  // Applies consecutive events (oldest first, at least one) and stores the
+  // cursor (WriteCursor: the last one's revision) in the same transaction.
+  // An error is retried later, from the first of them.
+  using HandleBatch = std::function<absl::Status(const std::vector<Response>& responses)>;
+
+  // How many events are read ahead of the handler at most.
+  static constexpr size_t kMaxQueued = 256;
 
   // Who stores the cursor. A handler that writes its effects and the cursor
   // (WriteCursor) in one transaction applies each event exactly once, and
@@ -56,6 +69,16 @@ class EventConsumer {
         handle_(std::move(handle)),
         retry_delay_(retry_delay),
         cursor_saved_by_(cursor) {}
+
+  EventConsumer(std::string name, storage::Store* store, MakeContext make_context, Open open,
+                HandleBatch handle_batch, absl::Duration retry_delay = absl::Milliseconds(200))
+      : name_(std::move(name)),
+        store_(store),
+        make_context_(std::move(make_context)),
+        open_(std::move(open)),
+        handle_batch_(std::move(handle_batch)),
+        retry_delay_(retry_delay),
+        cursor_saved_by_(Cursor::kSavedByHandler) {}
 
   ~EventConsumer() { Stop(); }
 
@@ -106,36 +129,93 @@ class EventConsumer {
       active_ = ctx->get();
     }
     std::unique_ptr<grpc::ClientReader<Response>> reader = open_(ctx->get(), cursor_);
-    Response response;
-    while (reader != nullptr && !stopping_.HasBeenNotified() && reader->Read(&response)) {
-      int64_t revision = response.event().revision();
-      seen_.store(revision);
-      head_.store(std::max(revision, response.latest_revision()));
-      if (revision <= cursor_) continue;             // replayed after a reconnect
-      if (!handle_(response, revision).ok()) break;  // retry from this event
-      if (cursor_saved_by_ == Cursor::kSavedByConsumer) {
-        absl::Status saved =
-            store_->Transact([&](const storage::ReadView&, storage::Batch& batch) {
-              WriteCursor(batch, name_, revision);
-              return absl::OkStatus();
-            });
-        if (!saved.ok()) break;
-      }
-      cursor_.store(revision);
-    }
     if (reader != nullptr) {
+      std::thread reading([this, r = reader.get()] { ReadAhead(r); });
+      HandleQueued();
+      // Ends the read ahead, which waits for room or blocks in Read.
       (*ctx)->TryCancel();
+      reading.join();
       reader->Finish().IgnoreError();
     }
     absl::MutexLock lock(&mu_);
     active_ = nullptr;
+    queue_.clear();
+    read_done_ = false;
+    abandoned_ = false;
+  }
+
+  // On the read-ahead thread: queues the stream's events until it ends or
+  // the handler gives up on it.
+  void ReadAhead(grpc::ClientReader<Response>* reader) {
+    Response response;
+    while (reader->Read(&response)) {
+      int64_t revision = response.event().revision();
+      seen_.store(revision);
+      head_.store(std::max(revision, response.latest_revision()));
+      if (revision <= cursor_) continue;  // replayed after a reconnect
+      absl::MutexLock lock(&mu_);
+      auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return queue_.size() < kMaxQueued || abandoned_;
+      };
+      mu_.Await(absl::Condition(&room));
+      if (abandoned_) break;
+      queue_.push_back(std::move(response));
+    }
+    absl::MutexLock lock(&mu_);
+    read_done_ = true;
+  }
+
+  // Hands what is queued to the handler until the stream ends, the handler
+  // fails (the events are read again after a reconnect) or Stop is called.
+  void HandleQueued() {
+    for (;;) {
+      std::vector<Response> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return !queue_.empty() || read_done_;
+        };
+        mu_.Await(absl::Condition(&ready));
+        if (queue_.empty()) return;
+        batch.swap(queue_);
+      }
+      if (stopping_.HasBeenNotified() || !HandleEvents(batch).ok()) {
+        absl::MutexLock lock(&mu_);
+        abandoned_ = true;
+        return;
+      }
+    }
+  }
+
+  absl::Status HandleEvents(const std::vector<Response>& batch) {
+    if (handle_batch_) {
+      absl::Status handled = handle_batch_(batch);
+      if (handled.ok()) cursor_.store(batch.back().event().revision());
+      return handled;
+    }
+    for (const Response& response : batch) {
+      int64_t revision = response.event().revision();
+      absl::Status handled = handle_(response, revision);
+      if (!handled.ok()) return handled;
+      if (cursor_saved_by_ == Cursor::kSavedByConsumer) {
+        absl::Status saved =
+            store_->Transact([&](const storage::ReadView&, storage::Batch& write) {
+              WriteCursor(write, name_, revision);
+              return absl::OkStatus();
+            });
+        if (!saved.ok()) return saved;
+      }
+      cursor_.store(revision);
+    }
+    return absl::OkStatus();
   }
 
   const std::string name_;
   storage::Store* store_;
   MakeContext make_context_;
   Open open_;
-  Handle handle_;
+  Handle handle_;               // one of these two
+  HandleBatch handle_batch_;
   const absl::Duration retry_delay_;
   const Cursor cursor_saved_by_;
 
@@ -143,6 +223,10 @@ class EventConsumer {
   absl::Notification stopping_;
   absl::Mutex mu_;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // Read ahead of the handler, oldest first.
+  std::vector<Response> queue_ ABSL_GUARDED_BY(mu_);
+  bool read_done_ ABSL_GUARDED_BY(mu_) = false;  // the stream ended
+  bool abandoned_ ABSL_GUARDED_BY(mu_) = false;  // the handler stopped taking events
   std::atomic<int64_t> cursor_{0};
   std::atomic<int64_t> seen_{0};
   std::atomic<int64_t> head_{0};

@@ -1,5 +1,6 @@
 #include "services/updates/feed.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -52,23 +53,28 @@ std::vector<std::string> UpdatesColumnFamilies() {
   return {kFeedCf, events::kCursorsColumnFamily};
 }
 
-absl::Status Feed::Apply(const std::string& consumer, int64_t revision,
-                         std::vector<Addressed> updates) {
+absl::Status Feed::Apply(const std::string& consumer, std::vector<FromEvent> events) {
   // Events that concern nobody leave the cursor where it was: replaying them
   // after a restart produces nothing, and skipping the write spares a sync.
-  if (updates.empty()) return absl::OkStatus();
+  if (std::all_of(events.begin(), events.end(),
+                  [](const FromEvent& e) { return e.updates.empty(); })) {
+    return absl::OkStatus();
+  }
   return store_->Transact([&](const storage::ReadView& view, storage::Batch& batch) {
     ASSIGN_OR_RETURN(int64_t applied, events::ReadCursor(view, consumer));
-    if (applied >= revision) return absl::OkStatus();  // delivered again
-    for (Addressed& a : updates) {
-      const int64_t sequence = batch.next_revision();
-      a.update.set_name(absl::StrCat(a.person, "/updates/", sequence));
-      a.update.set_sequence(sequence);
-      std::string bytes = a.update.SerializeAsString();
-      batch.Put(kFeedCf, FeedKey(a.person, sequence), bytes);
-      batch.AppendEvent(std::move(bytes));
+    for (FromEvent& e : events) {
+      if (e.revision <= applied) continue;  // delivered again
+      for (Addressed& a : e.updates) {
+        const int64_t sequence = batch.next_revision();
+        a.update.set_name(absl::StrCat(a.person, "/updates/", sequence));
+        a.update.set_sequence(sequence);
+        std::string bytes = a.update.SerializeAsString();
+        batch.Put(kFeedCf, FeedKey(a.person, sequence), bytes);
+        batch.AppendEvent(std::move(bytes));
+      }
+      applied = e.revision;
     }
-    events::WriteCursor(batch, consumer, revision);
+    events::WriteCursor(batch, consumer, applied);
     return absl::OkStatus();
   });
 }

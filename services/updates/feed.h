@@ -23,10 +23,15 @@ class Feed {
  public:
   Feed(storage::Store* store, Peers* peers) : store_(store), peers_(peers) {}
 
-  // Appends `updates`, made from event `revision` of the stream that
-  // `consumer` follows, unless that event was applied already.
-  absl::Status Apply(const std::string& consumer, int64_t revision,
-                     std::vector<Addressed> updates);
+  // The updates made from one event (`revision`) of a stream.
+  struct FromEvent {
+    int64_t revision = 0;
+    std::vector<Addressed> updates;
+  };
+  // Appends the updates of consecutive `events` (oldest first) of the
+  // stream that `consumer` follows, skipping those applied already, in one
+  // write with the consumer's cursor.
+  absl::Status Apply(const std::string& consumer, std::vector<FromEvent> events);
 
   // What `person` may see of their feed after `after_sequence`, examining at
   // most `limit` entries. `last_examined` is where the next read starts
