@@ -2,18 +2,64 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace samepage::observe {
+
+void AppendJsonString(std::string* out, absl::string_view s) {
+  // Most values (ids, method names, status names) are printable ASCII that
+  // needs no escaping; only the others go through the JSON library.
+  bool plain = true;
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    absl::StrAppend(out, "\"", s, "\"");
+    return;
+  }
+  out->append(nlohmann::json(std::string(s))
+                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
 
 void JsonLog::Write(absl::string_view level, absl::string_view msg,
                     const nlohmann::ordered_json& fields) {
-  nlohmann::ordered_json line = {
-      {"time", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_->Now(), absl::UTCTimeZone())},
-      {"level", std::string(level)},
-      {"msg", std::string(msg)}};
-  for (const auto& [key, value] : fields.items()) line[key] = value;
-  // Invalid UTF-8 (from a client) is replaced rather than thrown on.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  text += '\n';
+  std::string text;
+  for (const auto& [key, value] : fields.items()) {
+    text += ',';
+    AppendJsonString(&text, key);
+    text += ':';
+    text += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  Emit(level, msg, text);
+}
+
+void JsonLog::WriteFields(absl::string_view level, absl::string_view msg,
+                          absl::Span<const Field> fields) {
+  std::string text;
+  for (const Field& field : fields) {
+    text += ',';
+    AppendJsonString(&text, field.key);
+    text += ':';
+    if (const auto* s = std::get_if<absl::string_view>(&field.value)) {
+      AppendJsonString(&text, *s);
+    } else {
+      text += nlohmann::json(std::get<double>(field.value)).dump();
+    }
+  }
+  Emit(level, msg, text);
+}
+
+void JsonLog::Emit(absl::string_view level, absl::string_view msg, absl::string_view fields) {
+  std::string text = absl::StrCat(
+      "{\"time\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_->Now(), absl::UTCTimeZone()),
+      "\",\"level\":");
+  AppendJsonString(&text, level);
+  text += ",\"msg\":";
+  AppendJsonString(&text, msg);
+  absl::StrAppend(&text, fields, "}\n");
   absl::MutexLock lock(&mu_);
   std::fwrite(text.data(), 1, text.size(), out_);
   std::fflush(out_);

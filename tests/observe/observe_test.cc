@@ -19,6 +19,8 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "samepage/directory/v1/directory_service.grpc.pb.h"
+#include "common/clock/clock.h"
+#include "common/observe/json_log.h"
 #include "server/server_host.h"
 #include "tests/testing/deployment.h"
 #include "tests/testing/server_fixture.h"
@@ -252,6 +254,38 @@ TEST_F(ObservedServer, LogsEachCallAsJsonWithTheRequestIdItReturns) {
   EXPECT_EQ(messages.back(), "stopped");
   EXPECT_THAT(text, Not(HasSubstr(admin_token_)));
   EXPECT_THAT(text, Not(HasSubstr("not-a-token")));
+}
+
+// Whatever a client puts in a value (quotes, control characters, bytes that
+// are not UTF-8), each line stays one parseable JSON object.
+TEST(JsonLogTest, EscapesValuesAndReplacesInvalidUtf8) {
+  TempDir dir;
+  const std::string path = dir.Sub("log.jsonl");
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  observe::JsonLog log(out, &clock);
+  const std::string odd = std::string("say \"hi\"\\\n\x01 caf\xc3\xa9 ") + "\xff\xfe";
+  const observe::JsonLog::Field fields[] = {{"plain", "people/ana"}, {"odd", odd}, {"n", 2.5}};
+  log.WriteFields("info", "rpc", fields);
+  log.Write("warn", "other", {{"count", 3}, {"who", odd}});
+  std::fclose(out);
+
+  std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["time"], "2027-01-15T08:00:00.000Z");
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_EQ(lines[0]["msg"], "rpc");
+  EXPECT_EQ(lines[0]["plain"], "people/ana");
+  EXPECT_EQ(lines[0]["odd"], "say \"hi\"\\\n\x01 caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(lines[0]["n"], 2.5);
+  EXPECT_EQ(lines[1]["level"], "warn");
+  EXPECT_EQ(lines[1]["count"], 3);
+  EXPECT_EQ(lines[1]["who"], lines[0]["odd"]);
+  // The keys keep their order: time, level, msg, then the fields.
+  std::string raw = ReadFile(path);
+  EXPECT_THAT(raw, ::testing::StartsWith("{\"time\":\"2027-01-15T08:00:00.000Z\",\"level\":\"info\","
+                                       "\"msg\":\"rpc\",\"plain\":\"people/ana\",\"odd\":"));
 }
 
 TEST(RequestIdAcrossProcesses, WhoIsWhoCarriesItsRequestIdToTheRegistry) {
