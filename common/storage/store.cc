@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -88,6 +89,19 @@ absl::StatusOr<std::vector<std::optional<std::string>>> ReadView::GetMany(
   return values;
 }
 
+absl::Status ReadView::ScanEach(
+    absl::string_view cf, const std::vector<std::string>& prefixes,
+    const std::function<bool(size_t, absl::string_view, absl::string_view)>& fn) const {
+  bool stopped = false;
+  for (size_t i = 0; i < prefixes.size() && !stopped; ++i) {
+    RETURN_IF_ERROR(Scan(cf, prefixes[i], "", [&](absl::string_view key, absl::string_view value) {
+      stopped = !fn(i, key, value);
+      return !stopped;
+    }));
+  }
+  return absl::OkStatus();
+}
+
 class Store::RocksReadView final : public ReadView {
  public:
   RocksReadView(const Store* store, const rocksdb::Snapshot* snapshot)
@@ -164,6 +178,31 @@ class Store::RocksReadView final : public ReadView {
       if (!fn(key, value)) break;
     }
     return FromRocks(it->status(), "scan");
+  }
+
+  absl::Status ScanEach(absl::string_view cf, const std::vector<std::string>& prefixes,
+                        const std::function<bool(size_t, absl::string_view, absl::string_view)>&
+                            fn) const override {
+    ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * handle, store_->Handle(cf));
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    std::unique_ptr<rocksdb::Iterator> it(store_->db_->NewIterator(options, handle));
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      const std::string& prefix = prefixes[i];
+      for (it->Seek(prefix); it->Valid(); it->Next()) {
+        absl::string_view key(it->key().data(), it->key().size());
+        if (!absl::StartsWith(key, prefix)) break;
+        absl::string_view stored(it->value().data(), it->value().size());
+        if (!store_->sealed_) {
+          if (!fn(i, key, stored)) return absl::OkStatus();
+          continue;
+        }
+        ASSIGN_OR_RETURN(std::string value, store_->Unseal(cf, key, stored));
+        if (!fn(i, key, value)) return absl::OkStatus();
+      }
+      RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
+    }
+    return absl::OkStatus();
   }
 
  private:

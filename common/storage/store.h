@@ -74,6 +74,13 @@ class ReadView {
   // case's records).
   virtual absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
       absl::string_view cf, const std::vector<std::string>& keys) const;
+  // Scan for each of `prefixes` in turn (`fn` is also told which one), until
+  // `fn` returns false. This scans them one by one; RocksDB's views seek one
+  // iterator to each prefix instead of opening an iterator per prefix.
+  virtual absl::Status ScanEach(
+      absl::string_view cf, const std::vector<std::string>& prefixes,
+      const std::function<bool(size_t prefix, absl::string_view key, absl::string_view value)>&
+          fn) const;
 };
 
 // The records, indexes and domain events of one logical change. Applied in

@@ -183,18 +183,28 @@ void NoteStore::PutAck(storage::Batch& batch, absl::string_view case_id, absl::s
 
 absl::StatusOr<std::vector<v1::NoteAcknowledgement>> NoteStore::Acks(
     const storage::ReadView& view, absl::string_view case_id, absl::string_view note_id) const {
-  std::vector<v1::NoteAcknowledgement> out;
+  ASSIGN_OR_RETURN(auto acks, AcksOf(view, case_id, {std::string(note_id)}));
+  return std::move(acks[0]);
+}
+
+absl::StatusOr<std::vector<std::vector<v1::NoteAcknowledgement>>> NoteStore::AcksOf(
+    const storage::ReadView& view, absl::string_view case_id,
+    const std::vector<std::string>& note_ids) const {
+  std::vector<std::string> prefixes;
+  prefixes.reserve(note_ids.size());
+  for (const std::string& id : note_ids) prefixes.push_back(NoteKey(case_id, id));
+  std::vector<std::vector<v1::NoteAcknowledgement>> out(note_ids.size());
   absl::Status error = absl::OkStatus();
-  RETURN_IF_ERROR(view.Scan(kAcks, NoteKey(case_id, note_id), "",
-                            [&](absl::string_view, absl::string_view raw) {
-                              v1::NoteAcknowledgement ack;
-                              if (!Parse(raw, &ack)) {
-                                error = absl::DataLossError("note_acks: corrupt record");
-                                return false;
-                              }
-                              out.push_back(std::move(ack));
-                              return true;
-                            }));
+  RETURN_IF_ERROR(
+      view.ScanEach(kAcks, prefixes, [&](size_t i, absl::string_view, absl::string_view raw) {
+        v1::NoteAcknowledgement ack;
+        if (!Parse(raw, &ack)) {
+          error = absl::DataLossError("note_acks: corrupt record");
+          return false;
+        }
+        out[i].push_back(std::move(ack));
+        return true;
+      }));
   RETURN_IF_ERROR(error);
   return out;
 }

@@ -64,6 +64,11 @@ class NoteStore {
   absl::StatusOr<std::vector<v1::NoteAcknowledgement>> Acks(const storage::ReadView& view,
                                                             absl::string_view case_id,
                                                             absl::string_view note_id) const;
+  // The same for several notes of a case (in the order of `note_ids`), with
+  // one iterator.
+  absl::StatusOr<std::vector<std::vector<v1::NoteAcknowledgement>>> AcksOf(
+      const storage::ReadView& view, absl::string_view case_id,
+      const std::vector<std::string>& note_ids) const;
 };
 
 }  // namespace samepage::caseplan

@@ -433,12 +433,19 @@ absl::StatusOr<v1::ListNotesResponse> Notes::ListNotes(const Caller& caller,
   ASSIGN_OR_RETURN(std::vector<sh::CheckAccessResponse> decisions,
                    Decide(caller.PersonName(), asked, purpose, /*record=*/true));
 
-  v1::ListNotesResponse response;
+  // Withheld notes are left out: the page is shorter.
+  std::vector<size_t> shown;
+  std::vector<std::string> shown_ids;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    if (!Permitted(decisions[i])) continue;  // withheld: the page is shorter
-    ASSIGN_OR_RETURN(std::vector<v1::NoteAcknowledgement> acks,
-                     data_.Acks(*snapshot, case_id, storage::IdOf(candidates[i].name())));
-    *response.add_notes() = Present(std::move(candidates[i]), std::move(acks), decisions[i]);
+    if (!Permitted(decisions[i])) continue;
+    shown.push_back(i);
+    shown_ids.push_back(storage::IdOf(candidates[i].name()));
+  }
+  ASSIGN_OR_RETURN(auto acks, data_.AcksOf(*snapshot, case_id, shown_ids));
+  v1::ListNotesResponse response;
+  for (size_t k = 0; k < shown.size(); ++k) {
+    const size_t i = shown[k];
+    *response.add_notes() = Present(std::move(candidates[i]), std::move(acks[k]), decisions[i]);
   }
   if (more) response.set_next_page_token(storage::EncodePageToken(last, fingerprint));
   return response;

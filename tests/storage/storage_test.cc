@@ -180,6 +180,50 @@ TEST(StoreTest, GetManyAnswersInOrderAtTheViewsPointInTime) {
   EXPECT_FALSE((*store)->reader().GetMany("nope", keys).ok());
 }
 
+// RocksDB's views share one iterator between the prefixes; a transaction's
+// view (the default, one scan per prefix) must answer the same, with its
+// pending writes laid over.
+TEST(StoreTest, ScanEachAnswersPerPrefixInTheOrderAsked) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)
+                  ->Transact([](const ReadView&, Batch& batch) {
+                    for (const char* k : {"a/1", "a/2", "ab/1", "b/1", "c/1"}) {
+                      batch.Put("records", k, absl::StrCat("v", k));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const std::vector<std::string> prefixes = {"c/", "a/", "x/", "b/"};
+  auto collect = [&](const ReadView& view, int limit) {
+    std::vector<std::string> seen;
+    absl::Status s = view.ScanEach(
+        "records", prefixes, [&](size_t i, absl::string_view key, absl::string_view value) {
+          seen.push_back(absl::StrCat(i, ":", key, "=", value));
+          return static_cast<int>(seen.size()) < limit;
+        });
+    EXPECT_TRUE(s.ok()) << s;
+    return seen;
+  };
+  const std::vector<std::string> all = {"0:c/1=vc/1", "1:a/1=va/1", "1:a/2=va/2", "3:b/1=vb/1"};
+  EXPECT_EQ(collect((*store)->reader(), 100), all);
+  EXPECT_EQ(collect(*(*store)->Snapshot(), 100), all);
+  EXPECT_EQ(collect((*store)->reader(), 2), (std::vector<std::string>{all[0], all[1]}));
+  ASSERT_TRUE((*store)
+                  ->Transact([&](const ReadView& view, Batch& batch) {
+                    batch.Put("records", "a/3", "new");
+                    EXPECT_EQ(collect(view, 100), all);  // not yet pending: queued after fn
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(collect((*store)->reader(), 100),
+            (std::vector<std::string>{all[0], all[1], all[2], "1:a/3=new", all[3]}));
+  EXPECT_FALSE((*store)->reader().ScanEach("nope", prefixes, [](size_t, auto, auto) {
+    return true;
+  }).ok());
+}
+
 TEST(StoreTest, WriteObserversSeeEveryKeyBeforeTheTransactionReturns) {
   TempDir dir;
   auto store = OpenAt(dir.path());
