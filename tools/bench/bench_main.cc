@@ -17,10 +17,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -63,6 +66,10 @@ ABSL_FLAG(bool, reads_only, false,
           "measure only the null baseline and the reads (quicker, for comparing server builds)");
 ABSL_FLAG(std::string, read_op, "",
           "with --reads_only: measure only this read operation (e.g. GetCase), to see its own cost");
+ABSL_FLAG(int32_t, rounds, 1,
+          "measure reads and the null server, and writes and synced Puts, alternately in this "
+          "many rounds (each a share of --duration), so that a drift of the machine's speed "
+          "touches a goal and its baseline alike");
 ABSL_FLAG(int64_t, decisions, 20000, "access decisions timed inside one process");
 ABSL_FLAG(absl::Duration, settle_limit, absl::Minutes(30),
           "how long to wait for the server's event consumers to catch up before measuring");
@@ -322,6 +329,22 @@ double Rate(const RunResult& r, const std::string& op = "") {
   return static_cast<double>(n) / absl::ToDoubleSeconds(r.elapsed);
 }
 
+// Runs the mixes `a(round)` and `b(round)` alternately, `rounds` times, for
+// `duration` in all each; `after_a` runs (untimed) after each round of `a`.
+// A mix is made per round so that writes can use ids of their own.
+std::pair<RunResult, RunResult> Alternate(const std::function<std::vector<WeightedOp>(int)>& a,
+                                          const std::function<std::vector<WeightedOp>(int)>& b,
+                                          int concurrency, absl::Duration duration, int rounds,
+                                          const std::function<void()>& after_a) {
+  std::pair<RunResult, RunResult> out;
+  for (int round = 0; round < rounds; ++round) {
+    out.first.Merge(RunFor(a(round), concurrency, duration / rounds));
+    after_a();
+    out.second.Merge(RunFor(b(round), concurrency, duration / rounds));
+  }
+  return out;
+}
+
 // First pages of the paging comparison; `deep` starts half-way through.
 RunResult PagingRun(Stubs& stubs, Tokens& tokens, const Population& pop, int concurrency,
                     absl::Duration duration, const std::string& deep_token) {
@@ -477,15 +500,17 @@ int Main() {
   RunFor({HealthCheckOp(stubs)}, concurrency, absl::Seconds(1));
   RunFor(ReadOps(stubs, **tokens, pop), concurrency, absl::GetFlag(FLAGS_warmup));
 
-  RunResult null_run = RunFor({BaselineNullOp(*baseline_stub)}, concurrency, duration);
-  PrintResult("baseline: null gRPC server", null_run);
-  RunResult health_run = RunFor({HealthCheckOp(stubs)}, concurrency, duration);
-  PrintResult("samepaged Health Check (its own per-call overhead, for information)", health_run);
+  const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
   std::vector<WeightedOp> read_ops = ReadOps(stubs, **tokens, pop);
   if (const std::string only = absl::GetFlag(FLAGS_read_op); !only.empty()) {
     std::erase_if(read_ops, [&](const WeightedOp& op) { return op.name != only; });
   }
-  RunResult reads = RunFor(read_ops, concurrency, duration);
+  auto [null_run, reads] = Alternate(
+      [&](int) { return std::vector<WeightedOp>{BaselineNullOp(*baseline_stub)}; },
+      [&](int) { return read_ops; }, concurrency, duration, rounds, [] {});
+  PrintResult("baseline: null gRPC server", null_run);
+  RunResult health_run = RunFor({HealthCheckOp(stubs)}, concurrency, duration);
+  PrintResult("samepaged Health Check (its own per-call overhead, for information)", health_run);
   PrintResult("reads", reads);
   if (absl::GetFlag(FLAGS_reads_only)) {
     std::printf("reads / null gRPC server: %.2f  (goal >= 0.50)\n", Rate(reads) / Rate(null_run));
@@ -495,18 +520,24 @@ int Main() {
   }
   std::string run_id = absl::StrCat("b", absl::ToUnixSeconds(absl::Now()));
   auto etags = PlanEtags(stubs, **tokens, pop, concurrency);
-  RunResult writes = RunFor(WriteOps(stubs, **tokens, pop, run_id, etags), concurrency, duration);
-  PrintResult("durable writes", writes);
   // How long the feeds and reactions take to absorb the writes just made
-  // says whether they keep up with that write rate.
-  settle("the mixed run");
+  // says whether they keep up with that write rate; the baseline runs after.
+  auto [writes, rocks] = Alternate(
+      [&](int round) {
+        return WriteOps(stubs, **tokens, pop, absl::StrCat(run_id, "r", round), etags);
+      },
+      [&](int round) {
+        return std::vector<WeightedOp>{
+            BaselinePutOp(*baseline_stub, absl::StrCat(run_id, "r", round))};
+      },
+      concurrency, duration, rounds, [&] { settle("the raw RocksDB baseline"); });
+  PrintResult("durable writes", writes);
+  PrintResult("baseline: raw RocksDB synced Put over gRPC", rocks);
   std::vector<WeightedOp> mixed = ReadOps(stubs, **tokens, pop);
   for (WeightedOp& op : WriteOps(stubs, **tokens, pop, run_id + "m", etags)) mixed.push_back(op);
   RunResult mix = RunFor(mixed, concurrency, duration);
   PrintResult("mixed (reads and writes together)", mix);
-  settle("the raw RocksDB baseline");
-  RunResult rocks = RunFor({BaselinePutOp(*baseline_stub, run_id)}, concurrency, duration);
-  PrintResult("baseline: raw RocksDB synced Put over gRPC", rocks);
+  settle("what follows the mixed run");
   (*baseline_server)->Stop();
   std::filesystem::remove_all(baseline_dir);
   RunResult rocks_in_process =

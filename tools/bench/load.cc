@@ -50,6 +50,32 @@ double Latencies::QuantileMicros(double q) const {
   return static_cast<double>(ns_[i]) / 1000.0;
 }
 
+void Latencies::Merge(const Latencies& other) {
+  std::vector<int64_t> ns;
+  int64_t errors = 0;
+  std::string first_error;
+  {
+    absl::MutexLock lock(&other.mu_);
+    ns = other.ns_;
+    errors = other.errors_;
+    first_error = other.first_error_;
+  }
+  absl::MutexLock lock(&mu_);
+  ns_.insert(ns_.end(), ns.begin(), ns.end());
+  sorted_ = false;
+  errors_ += errors;
+  if (first_error_.empty()) first_error_ = first_error;
+}
+
+void RunResult::Merge(const RunResult& other) {
+  elapsed += other.elapsed;
+  for (const auto& [name, l] : other.per_op) {
+    std::unique_ptr<Latencies>& mine = per_op[name];
+    if (mine == nullptr) mine = std::make_unique<Latencies>();
+    mine->Merge(*l);
+  }
+}
+
 int64_t RunResult::total() const {
   int64_t n = 0;
   for (const auto& [name, l] : per_op) n += l->count();

@@ -30,6 +30,8 @@ class Latencies {
   void set_error(const std::string& e);
   // The q-quantile (0..1) in microseconds; 0 when empty.
   double QuantileMicros(double q) const;
+  // Adds `other`'s calls to these.
+  void Merge(const Latencies& other);
 
  private:
   mutable absl::Mutex mu_;
@@ -78,6 +80,8 @@ struct RunResult {
   std::map<std::string, std::unique_ptr<Latencies>> per_op;
   int64_t total() const;
   int64_t errors() const;
+  // Adds `other`'s calls and time to these (runs of the same mix in rounds).
+  void Merge(const RunResult& other);
 };
 
 // Runs the weighted mix from `concurrency` slots until `duration` has passed,
