@@ -72,13 +72,10 @@ class EventConsumer {
 
   EventConsumer(std::string name, storage::Store* store, MakeContext make_context, Open open,
                 HandleBatch handle_batch, absl::Duration retry_delay = absl::Milliseconds(200))
-      : name_(std::move(name)),
-        store_(store),
-        make_context_(std::move(make_context)),
-        open_(std::move(open)),
-        handle_batch_(std::move(handle_batch)),
-        retry_delay_(retry_delay),
-        cursor_saved_by_(Cursor::kSavedByHandler) {}
+      : EventConsumer(std::move(name), store, std::move(make_context), std::move(open), Handle(),
+                      retry_delay, Cursor::kSavedByHandler) {
+    handle_batch_ = std::move(handle_batch);
+  }
 
   ~EventConsumer() { Stop(); }
 
@@ -148,7 +145,7 @@ class EventConsumer {
   // the handler gives up on it.
   void ReadAhead(grpc::ClientReader<Response>* reader) {
     Response response;
-    while (reader->Read(&response)) {
+    while (!stopping_.HasBeenNotified() && reader->Read(&response)) {
       int64_t revision = response.event().revision();
       seen_.store(revision);
       head_.store(std::max(revision, response.latest_revision()));
