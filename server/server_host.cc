@@ -195,21 +195,21 @@ absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const ServerOptions& o
                                .keyring = keyring});
 }
 
-// Follows the registry's events with a durable cursor in `store` and calls
+// Follows the registry's `events` with a durable cursor in `store` and calls
 // `hand_over(case, from_person, to_person, actor)` whenever someone takes
 // over an assignment from someone else.
 using HandOverFn = std::function<absl::Status(const std::string&, const std::string&,
                                               const std::string&, const std::string&)>;
 std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> FollowHandoffs(
-    std::string name, storage::Store* store, rpc::PeerChannels* peers, rpc::TokenSource* tokens,
-    HandOverFn hand_over) {
+    std::string name, storage::Store* store,
+    events::OpenEventStream<registry::v1::WatchEventsResponse> events, rpc::PeerChannels* peers,
+    rpc::TokenSource* tokens, HandOverFn hand_over) {
   auto registry = [peers]() -> absl::StatusOr<std::unique_ptr<registry::v1::CaseRegistry::Stub>> {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers->Channel("registry"));
     return registry::v1::CaseRegistry::NewStub(channel);
   };
-  return Follow<registry::v1::CaseRegistry, registry::v1::WatchEventsRequest,
-                registry::v1::WatchEventsResponse>(
-      std::move(name), "registry", store, peers, tokens,
+  return Follow(
+      std::move(name), store, std::move(events),
       [tokens, registry, hand_over](const registry::v1::WatchEventsResponse& response,
                                     int64_t) -> absl::Status {
         const registry::v1::Event& event = response.event();
@@ -231,16 +231,17 @@ std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> Follow
       });
 }
 
-// Follows `peer`'s events into people's feeds: `fan_out` says who each event
-// concerns, and the feed applies each event once (its cursor is written with
-// the updates). Events that arrive together are applied in one write.
-template <typename Service, typename Request, typename Response, typename FanOutFn>
+// Follows `peer`'s `events` into people's feeds: `fan_out` says who each
+// event concerns, and the feed applies each event once (its cursor is
+// written with the updates). Events that arrive together are applied in one
+// write.
+template <typename Response, typename FanOutFn>
 std::unique_ptr<events::EventConsumer<Response>> FollowIntoFeeds(
-    const std::string& peer, storage::Store* store, rpc::PeerChannels* peers,
-    rpc::TokenSource* tokens, updates::Feed* feed, FanOutFn fan_out) {
+    const std::string& peer, storage::Store* store, events::OpenEventStream<Response> events,
+    updates::Feed* feed, FanOutFn fan_out) {
   std::string name = absl::StrCat("updates.", peer, "-events");
-  return Follow<Service, Request, Response>(
-      name, peer, store, peers, tokens,
+  return Follow(
+      name, store, std::move(events),
       [feed, fan_out, name](const std::vector<Response>& responses) -> absl::Status {
         std::vector<updates::Feed::FromEvent> events;
         events.reserve(responses.size());
@@ -250,6 +251,16 @@ std::unique_ptr<events::EventConsumer<Response>> FollowIntoFeeds(
         }
         return feed->Apply(name, std::move(events));
       });
+}
+
+// `peer`'s events: from its store when it is hosted here (`hosted`), else
+// its WatchEvents over gRPC.
+template <typename Service, typename Request, typename Response>
+events::OpenEventStream<Response> EventsOf(const std::string& peer, storage::Store* hosted,
+                                           events::EventDecoder<Response> decode,
+                                           rpc::PeerChannels* peers, rpc::TokenSource* tokens) {
+  if (hosted != nullptr) return HostedEvents<Response>(hosted, std::move(decode));
+  return PeerEvents<Service, Request, Response>(peer, peers, tokens);
 }
 
 }  // namespace
@@ -513,14 +524,35 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.peers.SetAddress(service, self, self_name);
   }
 
+  // What the consumers below follow.
+  auto directory_events =
+      EventsOf<directory::v1::Directory, directory::v1::WatchEventsRequest,
+               directory::v1::WatchEventsResponse>("directory", p.directory_store.get(),
+                                                   &directory::DirectoryStore::DecodeEvent,
+                                                   &p.peers, p.service_tokens.get());
+  auto registry_events =
+      EventsOf<registry::v1::CaseRegistry, registry::v1::WatchEventsRequest,
+               registry::v1::WatchEventsResponse>("registry", p.registry_store.get(),
+                                                  &registry::RegistryStore::DecodeEvent,
+                                                  &p.peers, p.service_tokens.get());
+  auto caseplan_events =
+      EventsOf<caseplan::v1::CasePlans, caseplan::v1::WatchEventsRequest,
+               caseplan::v1::WatchEventsResponse>("caseplan", p.caseplan_store.get(),
+                                                  &caseplan::DecodeEvent, &p.peers,
+                                                  p.service_tokens.get());
+  auto sharing_events =
+      EventsOf<sharing::v1::Sharing, sharing::v1::WatchEventsRequest,
+               sharing::v1::WatchEventsResponse>("sharing", p.sharing_store.get(),
+                                                 &sharing::DecodeEvent, &p.peers,
+                                                 p.service_tokens.get());
+
   if (p.registry != nullptr) {
     Parts* parts = &p;
-    p.directory_events = Follow<directory::v1::Directory, directory::v1::WatchEventsRequest,
-                                directory::v1::WatchEventsResponse>(
-        "registry.directory-events", "directory", p.registry_store.get(), &p.peers,
-        p.service_tokens.get(), [parts](const directory::v1::WatchEventsResponse& response, int64_t) {
-          return parts->registry->ApplyDirectoryEvent(response.event());
-        });
+    p.directory_events =
+        Follow("registry.directory-events", p.registry_store.get(), directory_events,
+               [parts](const directory::v1::WatchEventsResponse& response, int64_t) {
+                 return parts->registry->ApplyDirectoryEvent(response.event());
+               });
     RETURN_IF_ERROR(p.directory_events->Start());
   }
 
@@ -529,7 +561,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (p.requests != nullptr) {
     sharing::InformationRequests* requests = p.requests.get();
     p.sharing_handoffs = FollowHandoffs(
-        "sharing.registry-events", p.sharing_store.get(), &p.peers, p.service_tokens.get(),
+        "sharing.registry-events", p.sharing_store.get(), registry_events, &p.peers,
+        p.service_tokens.get(),
         [requests](const std::string& c, const std::string& from, const std::string& to,
                    const std::string& actor) { return requests->HandOver(c, from, to, actor); });
     RETURN_IF_ERROR(p.sharing_handoffs->Start());
@@ -537,7 +570,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   if (p.plans != nullptr) {
     caseplan::Plans* plans = p.plans.get();
     p.caseplan_handoffs = FollowHandoffs(
-        "caseplan.registry-events", p.caseplan_store.get(), &p.peers, p.service_tokens.get(),
+        "caseplan.registry-events", p.caseplan_store.get(), registry_events, &p.peers,
+        p.service_tokens.get(),
         [plans](const std::string& c, const std::string& from, const std::string& to,
                 const std::string& actor) { return plans->HandOver(c, from, to, actor); });
     RETURN_IF_ERROR(p.caseplan_handoffs->Start());
@@ -545,21 +579,15 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
 
   if (p.feed != nullptr) {
     updates::Fanout* fanout = p.fanout.get();
-    p.registry_updates =
-        FollowIntoFeeds<registry::v1::CaseRegistry, registry::v1::WatchEventsRequest,
-                        registry::v1::WatchEventsResponse>(
-            "registry", p.updates_store.get(), &p.peers, p.service_tokens.get(), p.feed.get(),
-            [fanout](const registry::v1::Event& e) { return fanout->FromRegistry(e); });
-    p.caseplan_updates =
-        FollowIntoFeeds<caseplan::v1::CasePlans, caseplan::v1::WatchEventsRequest,
-                        caseplan::v1::WatchEventsResponse>(
-            "caseplan", p.updates_store.get(), &p.peers, p.service_tokens.get(), p.feed.get(),
-            [fanout](const caseplan::v1::Event& e) { return fanout->FromCasePlan(e); });
-    p.sharing_updates =
-        FollowIntoFeeds<sharing::v1::Sharing, sharing::v1::WatchEventsRequest,
-                        sharing::v1::WatchEventsResponse>(
-            "sharing", p.updates_store.get(), &p.peers, p.service_tokens.get(), p.feed.get(),
-            [fanout](const sharing::v1::Event& e) { return fanout->FromSharing(e); });
+    p.registry_updates = FollowIntoFeeds(
+        "registry", p.updates_store.get(), registry_events, p.feed.get(),
+        [fanout](const registry::v1::Event& e) { return fanout->FromRegistry(e); });
+    p.caseplan_updates = FollowIntoFeeds(
+        "caseplan", p.updates_store.get(), caseplan_events, p.feed.get(),
+        [fanout](const caseplan::v1::Event& e) { return fanout->FromCasePlan(e); });
+    p.sharing_updates = FollowIntoFeeds(
+        "sharing", p.updates_store.get(), sharing_events, p.feed.get(),
+        [fanout](const sharing::v1::Event& e) { return fanout->FromSharing(e); });
     RETURN_IF_ERROR(p.registry_updates->Start());
     RETURN_IF_ERROR(p.caseplan_updates->Start());
     RETURN_IF_ERROR(p.sharing_updates->Start());

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -16,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/events/event_stream.h"
 #include "common/storage/store.h"
 
 namespace samepage::events {
@@ -26,8 +25,9 @@ inline constexpr char kCursorsColumnFamily[] = "cursors";
 absl::StatusOr<int64_t> ReadCursor(const storage::ReadView& view, const std::string& consumer);
 void WriteCursor(storage::Batch& batch, const std::string& consumer, int64_t revision);
 
-// Follows another service's WatchEvents stream on a thread of its own and
-// hands each event to `handle`, at least once and in order. The cursor is
+// Follows another service's event log (an EventStream: its WatchEvents
+// stream, or its store when it is hosted in this process) on a thread of
+// its own and hands each event to `handle`, at least once and in order. The cursor is
 // stored after each event is handled, so a crash between the two replays the
 // event: handlers are idempotent. Reconnects after failures.
 //
@@ -38,12 +38,7 @@ void WriteCursor(storage::Batch& batch, const std::string& consumer, int64_t rev
 template <typename Response>
 class EventConsumer {
  public:
-  // Opens the stream after `after_revision` with `ctx` (which carries the
-  // consumer's credentials); returns null when it cannot.
-  using Open = std::function<std::unique_ptr<grpc::ClientReader<Response>>(grpc::ClientContext* ctx,
-                                                                           int64_t after_revision)>;
-  // Makes a context with the consumer's credentials, or fails.
-  using MakeContext = std::function<absl::StatusOr<std::unique_ptr<grpc::ClientContext>>()>;
+  using Open = OpenEventStream<Response>;
   // Applies one event. An error is retried later, from the same event.
   using Handle = std::function<absl::Status(const Response& response, int64_t revision)>;
   // Applies consecutive events (oldest first, at least one) and stores the
@@ -59,21 +54,20 @@ class EventConsumer {
   // may skip the write for events it ignores.
   enum class Cursor { kSavedByConsumer, kSavedByHandler };
 
-  EventConsumer(std::string name, storage::Store* store, MakeContext make_context, Open open,
-                Handle handle, absl::Duration retry_delay = absl::Milliseconds(200),
+  EventConsumer(std::string name, storage::Store* store, Open open, Handle handle,
+                absl::Duration retry_delay = absl::Milliseconds(200),
                 Cursor cursor = Cursor::kSavedByConsumer)
       : name_(std::move(name)),
         store_(store),
-        make_context_(std::move(make_context)),
         open_(std::move(open)),
         handle_(std::move(handle)),
         retry_delay_(retry_delay),
         cursor_saved_by_(cursor) {}
 
-  EventConsumer(std::string name, storage::Store* store, MakeContext make_context, Open open,
-                HandleBatch handle_batch, absl::Duration retry_delay = absl::Milliseconds(200))
-      : EventConsumer(std::move(name), store, std::move(make_context), std::move(open), Handle(),
-                      retry_delay, Cursor::kSavedByHandler) {
+  EventConsumer(std::string name, storage::Store* store, Open open, HandleBatch handle_batch,
+                absl::Duration retry_delay = absl::Milliseconds(200))
+      : EventConsumer(std::move(name), store, std::move(open), Handle(), retry_delay,
+                      Cursor::kSavedByHandler) {
     handle_batch_ = std::move(handle_batch);
   }
 
@@ -92,7 +86,7 @@ class EventConsumer {
     stopping_.Notify();
     {
       absl::MutexLock lock(&mu_);
-      if (active_ != nullptr) active_->TryCancel();
+      if (active_ != nullptr) active_->Cancel();
     }
     thread_.join();
   }
@@ -118,22 +112,18 @@ class EventConsumer {
   }
 
   void RunOnce() {
-    absl::StatusOr<std::unique_ptr<grpc::ClientContext>> ctx = make_context_();
-    if (!ctx.ok()) return;
+    absl::StatusOr<std::unique_ptr<EventStream<Response>>> stream = open_(cursor_);
+    if (!stream.ok()) return;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_.HasBeenNotified()) return;
-      active_ = ctx->get();
+      active_ = stream->get();
     }
-    std::unique_ptr<grpc::ClientReader<Response>> reader = open_(ctx->get(), cursor_);
-    if (reader != nullptr) {
-      std::thread reading([this, r = reader.get()] { ReadAhead(r); });
-      HandleQueued();
-      // Ends the read ahead, which waits for room or blocks in Read.
-      (*ctx)->TryCancel();
-      reading.join();
-      reader->Finish().IgnoreError();
-    }
+    std::thread reading([this, s = stream->get()] { ReadAhead(s); });
+    HandleQueued();
+    // Ends the read ahead, which waits for room or blocks in Read.
+    (*stream)->Cancel();
+    reading.join();
     absl::MutexLock lock(&mu_);
     active_ = nullptr;
     queue_.clear();
@@ -143,9 +133,9 @@ class EventConsumer {
 
   // On the read-ahead thread: queues the stream's events until it ends or
   // the handler gives up on it.
-  void ReadAhead(grpc::ClientReader<Response>* reader) {
+  void ReadAhead(EventStream<Response>* stream) {
     Response response;
-    while (!stopping_.HasBeenNotified() && reader->Read(&response)) {
+    while (!stopping_.HasBeenNotified() && stream->Read(&response)) {
       int64_t revision = response.event().revision();
       seen_.store(revision);
       head_.store(std::max(revision, response.latest_revision()));
@@ -209,7 +199,6 @@ class EventConsumer {
 
   const std::string name_;
   storage::Store* store_;
-  MakeContext make_context_;
   Open open_;
   Handle handle_;               // one of these two
   HandleBatch handle_batch_;
@@ -219,7 +208,7 @@ class EventConsumer {
   std::thread thread_;
   absl::Notification stopping_;
   absl::Mutex mu_;
-  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  EventStream<Response>* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   // Read ahead of the handler, oldest first.
   std::vector<Response> queue_ ABSL_GUARDED_BY(mu_);
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;  // the stream ended

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/events/event_stream.h"
 #include "common/status/grpc_status.h"
 #include "common/storage/store.h"
 
@@ -29,8 +30,7 @@ namespace samepage::events {
 template <typename Response>
 class WatchReactor final : public grpc::ServerWriteReactor<Response> {
  public:
-  using Decoder =
-      std::function<absl::StatusOr<Response>(int64_t revision, absl::string_view payload)>;
+  using Decoder = EventDecoder<Response>;
 
   // `slot`, if any, is held until the stream is done (a per-caller count
   // of open streams).
@@ -127,22 +127,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<Response> {
   }
 
   void Refill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(life_->mu) {
-    // Read before the events: one committed meanwhile may be newer than it,
-    // which consumers allow for (they take the larger).
-    const int64_t latest = store_->LatestRevision();
-    absl::Status read =
-        store_->ReadEvents(cursor_, kBatch, [this, latest](int64_t revision, absl::string_view payload) {
-          absl::StatusOr<Response> decoded = decode_(revision, payload);
-          if (!decoded.ok()) {
-            finish_status_ = ToGrpcStatus(decoded.status());
-            finishing_ = true;
-            return false;
-          }
-          decoded->set_latest_revision(latest);
-          pending_.push_back(*std::move(decoded));
-          cursor_ = revision;
-          return true;
-        });
+    absl::Status read = ReadDecodedEvents(*store_, decode_, kBatch, &cursor_, &pending_);
     if (!read.ok()) {
       finish_status_ = ToGrpcStatus(read);
       finishing_ = true;

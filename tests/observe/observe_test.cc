@@ -130,8 +130,10 @@ TEST_F(ObservedServer, MetricsPageCountsCallsByMethodAndStatus) {
                 .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
-  // The registry follows the directory's events from the start; its stream
-  // is counted once accepted.
+  // An event stream is counted once accepted. (The registry hosted here
+  // reads the directory's events from its store, not through WatchEvents.)
+  auto watch_ctx = ServerFixture::Context(admin_token_);
+  auto stream = directory_->WatchEvents(watch_ctx.get(), dir::WatchEventsRequest());
   const std::string watch =
       "samepage_rpc_requests_total{method=\"/samepage.directory.v1.Directory/"
       "WatchEvents\",code=\"OK\"}";
@@ -141,6 +143,8 @@ TEST_F(ObservedServer, MetricsPageCountsCallsByMethodAndStatus) {
     page = Scrape();
   }
   EXPECT_THAT(page, HasSubstr(watch));
+  watch_ctx->TryCancel();
+  stream->Finish().IgnoreError();
   EXPECT_THAT(page, HasSubstr("# TYPE samepage_rpc_requests_total counter"));
   EXPECT_THAT(page, HasSubstr("samepage_rpc_requests_total{method=\"/samepage.directory.v1."
                               "Directory/ListRoles\",code=\"OK\"} 3\n"));
