@@ -21,8 +21,8 @@ namespace samepage::server {
 template <typename Service, typename Request, typename Response>
 events::OpenEventStream<Response> PeerEvents(std::string peer, rpc::PeerChannels* peers,
                                              rpc::TokenSource* tokens) {
-  return [peers, tokens, peer = std::move(peer)](int64_t after)
-             -> absl::StatusOr<std::unique_ptr<events::EventStream<Response>>> {
+  return [peers, tokens, peer = std::move(peer)](
+             int64_t after) -> absl::StatusOr<std::unique_ptr<events::EventStream<Response>>> {
     ASSIGN_OR_RETURN(std::string token, tokens->Token());
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers->Channel(peer));
     std::unique_ptr<grpc::ClientContext> ctx = rpc::PeerContext(token, absl::InfiniteDuration());
@@ -39,8 +39,8 @@ events::OpenEventStream<Response> PeerEvents(std::string peer, rpc::PeerChannels
 template <typename Response>
 events::OpenEventStream<Response> HostedEvents(storage::Store* store,
                                                events::EventDecoder<Response> decode) {
-  return [store, decode = std::move(decode)](int64_t after)
-             -> absl::StatusOr<std::unique_ptr<events::EventStream<Response>>> {
+  return [store, decode = std::move(decode)](
+             int64_t after) -> absl::StatusOr<std::unique_ptr<events::EventStream<Response>>> {
     return std::make_unique<events::StoreEventStream<Response>>(store, after, decode);
   };
 }
@@ -51,9 +51,9 @@ template <typename Response, typename Handler, typename... Cursor>
 std::unique_ptr<events::EventConsumer<Response>> Follow(std::string name, storage::Store* store,
                                                         events::OpenEventStream<Response> events,
                                                         Handler handle, Cursor... cursor) {
-  return std::make_unique<events::EventConsumer<Response>>(
-      std::move(name), store, std::move(events), std::move(handle), absl::Milliseconds(200),
-      cursor...);
+  return std::make_unique<events::EventConsumer<Response>>(std::move(name), store,
+                                                           std::move(events), std::move(handle),
+                                                           absl::Milliseconds(200), cursor...);
 }
 
 }  // namespace samepage::server

@@ -208,27 +208,26 @@ std::unique_ptr<events::EventConsumer<registry::v1::WatchEventsResponse>> Follow
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, peers->Channel("registry"));
     return registry::v1::CaseRegistry::NewStub(channel);
   };
-  return Follow(
-      std::move(name), store, std::move(events),
-      [tokens, registry, hand_over](const registry::v1::WatchEventsResponse& response,
-                                    int64_t) -> absl::Status {
-        const registry::v1::Event& event = response.event();
-        const registry::v1::Assignment& next = event.assignment();
-        if (event.type() != registry::v1::Event::TYPE_ASSIGNMENT_CREATED ||
-            next.predecessor().empty() || next.person().empty()) {
-          return absl::OkStatus();
-        }
-        ASSIGN_OR_RETURN(auto stub, registry());
-        ASSIGN_OR_RETURN(std::string token, tokens->Token());
-        registry::v1::GetAssignmentRequest req;
-        req.set_name(next.predecessor());
-        registry::v1::Assignment before;
-        RETURN_IF_ERROR(
-            FromGrpcStatus(stub->GetAssignment(rpc::PeerContext(token).get(), req, &before)));
-        if (before.person().empty() || before.person() == next.person()) return absl::OkStatus();
-        return hand_over(next.name().substr(0, next.name().find("/assignments/")), before.person(),
-                         next.person(), event.actor());
-      });
+  auto handle = [tokens, registry, hand_over](const registry::v1::WatchEventsResponse& response,
+                                              int64_t) -> absl::Status {
+    const registry::v1::Event& event = response.event();
+    const registry::v1::Assignment& next = event.assignment();
+    if (event.type() != registry::v1::Event::TYPE_ASSIGNMENT_CREATED ||
+        next.predecessor().empty() || next.person().empty()) {
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(auto stub, registry());
+    ASSIGN_OR_RETURN(std::string token, tokens->Token());
+    registry::v1::GetAssignmentRequest req;
+    req.set_name(next.predecessor());
+    registry::v1::Assignment before;
+    RETURN_IF_ERROR(
+        FromGrpcStatus(stub->GetAssignment(rpc::PeerContext(token).get(), req, &before)));
+    if (before.person().empty() || before.person() == next.person()) return absl::OkStatus();
+    return hand_over(next.name().substr(0, next.name().find("/assignments/")), before.person(),
+                     next.person(), event.actor());
+  };
+  return Follow(std::move(name), store, std::move(events), std::move(handle));
 }
 
 // Follows `peer`'s `events` into people's feeds: `fan_out` says who each
@@ -240,17 +239,16 @@ std::unique_ptr<events::EventConsumer<Response>> FollowIntoFeeds(
     const std::string& peer, storage::Store* store, events::OpenEventStream<Response> events,
     updates::Feed* feed, FanOutFn fan_out) {
   std::string name = absl::StrCat("updates.", peer, "-events");
-  return Follow(
-      name, store, std::move(events),
-      [feed, fan_out, name](const std::vector<Response>& responses) -> absl::Status {
-        std::vector<updates::Feed::FromEvent> events;
-        events.reserve(responses.size());
-        for (const Response& response : responses) {
-          ASSIGN_OR_RETURN(std::vector<updates::Addressed> addressed, fan_out(response.event()));
-          events.push_back({response.event().revision(), std::move(addressed)});
-        }
-        return feed->Apply(name, std::move(events));
-      });
+  auto handle = [feed, fan_out, name](const std::vector<Response>& responses) -> absl::Status {
+    std::vector<updates::Feed::FromEvent> events;
+    events.reserve(responses.size());
+    for (const Response& response : responses) {
+      ASSIGN_OR_RETURN(std::vector<updates::Addressed> addressed, fan_out(response.event()));
+      events.push_back({response.event().revision(), std::move(addressed)});
+    }
+    return feed->Apply(name, std::move(events));
+  };
+  return Follow(name, store, std::move(events), std::move(handle));
 }
 
 // `peer`'s events: from its store when it is hosted here (`hosted`), else
@@ -360,7 +358,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
       p.service_tokens == nullptr) {
     return absl::InvalidArgumentError(
         "--service_token_file: the registry, sharing, caseplan and updates services call their "
-        "peers on nobody's behalf and need a token with scope samepage.service (or run with --dev)");
+        "peers on nobody's behalf and need a token with scope samepage.service (or run with "
+        "--dev)");
   }
   p.authenticator = std::make_unique<rpc::Authenticator>(p.verifier.get(), p.clock, p.calls.get());
 
@@ -386,9 +385,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   }
   // Every hosted service's calls go on record in its own database.
   auto start_audit = [&p, &options](const char* service,
-                          storage::Store* store) -> absl::StatusOr<rpc::AuditSink*> {
-    ASSIGN_OR_RETURN(p.audits[service], audit::AuditLog::Start(store, p.clock, service,
-                                                                 options.audit_sync_interval));
+                                    storage::Store* store) -> absl::StatusOr<rpc::AuditSink*> {
+    ASSIGN_OR_RETURN(p.audits[service],
+                     audit::AuditLog::Start(store, p.clock, service, options.audit_sync_interval));
     return p.audits[service].get();
   };
 
@@ -419,13 +418,12 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     ASSIGN_OR_RETURN(p.registry_store, OpenStore(options, p.keyring.get(), "registry",
                                                  registry::RegistryStore::ColumnFamilies()));
     p.registry = std::make_unique<registry::Registry>(
-        p.registry_store.get(), p.clock,
-        peers_for({"directory"}).As<registry::DirectoryLookup>());
+        p.registry_store.get(), p.clock, peers_for({"directory"}).As<registry::DirectoryLookup>());
     RETURN_IF_ERROR(p.registry->Init());
     p.local.registry = p.registry.get();
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("registry", p.registry_store.get()));
-    p.services.push_back(std::make_unique<registry::RegistryService>(
-        p.registry.get(), p.authenticator.get(), audit));
+    p.services.push_back(std::make_unique<registry::RegistryService>(p.registry.get(),
+                                                                     p.authenticator.get(), audit));
     serving.push_back("samepage.registry.v1.CaseRegistry");
   }
   if (Hosts(options, "caseplan")) {
@@ -494,12 +492,12 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
           identity::CachedPersonStatus::Options{.ttl = options.person_status_ttl},
           [clock] { return clock->Now(); });
     }
-    rpc::CallerGuardOptions guard{.require_service_peer = p.tls.has_value(),
-                                  .allowed_peers = {options.tls_allowed_peers.begin(),
-                                                    options.tls_allowed_peers.end()},
-                                  .requests_per_second = options.rate_limit_per_second,
-                                  .request_burst = options.rate_limit_burst,
-                                  .max_streams_per_caller = options.max_streams_per_caller};
+    rpc::CallerGuardOptions guard{
+        .require_service_peer = p.tls.has_value(),
+        .allowed_peers = {options.tls_allowed_peers.begin(), options.tls_allowed_peers.end()},
+        .requests_per_second = options.rate_limit_per_second,
+        .request_burst = options.rate_limit_burst,
+        .max_streams_per_caller = options.max_streams_per_caller};
     // This server calls itself when it hosts services that call each other.
     if (p.tls.has_value()) {
       guard.allowed_peers.insert(p.tls->own_names().begin(), p.tls->own_names().end());
@@ -525,26 +523,20 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   }
 
   // What the consumers below follow.
-  auto directory_events =
-      EventsOf<directory::v1::Directory, directory::v1::WatchEventsRequest,
-               directory::v1::WatchEventsResponse>("directory", p.directory_store.get(),
-                                                   &directory::DirectoryStore::DecodeEvent,
-                                                   &p.peers, p.service_tokens.get());
-  auto registry_events =
-      EventsOf<registry::v1::CaseRegistry, registry::v1::WatchEventsRequest,
-               registry::v1::WatchEventsResponse>("registry", p.registry_store.get(),
-                                                  &registry::RegistryStore::DecodeEvent,
-                                                  &p.peers, p.service_tokens.get());
-  auto caseplan_events =
-      EventsOf<caseplan::v1::CasePlans, caseplan::v1::WatchEventsRequest,
-               caseplan::v1::WatchEventsResponse>("caseplan", p.caseplan_store.get(),
-                                                  &caseplan::DecodeEvent, &p.peers,
-                                                  p.service_tokens.get());
-  auto sharing_events =
-      EventsOf<sharing::v1::Sharing, sharing::v1::WatchEventsRequest,
-               sharing::v1::WatchEventsResponse>("sharing", p.sharing_store.get(),
-                                                 &sharing::DecodeEvent, &p.peers,
-                                                 p.service_tokens.get());
+  auto directory_events = EventsOf<directory::v1::Directory, directory::v1::WatchEventsRequest,
+                                   directory::v1::WatchEventsResponse>(
+      "directory", p.directory_store.get(), &directory::DirectoryStore::DecodeEvent, &p.peers,
+      p.service_tokens.get());
+  auto registry_events = EventsOf<registry::v1::CaseRegistry, registry::v1::WatchEventsRequest,
+                                  registry::v1::WatchEventsResponse>(
+      "registry", p.registry_store.get(), &registry::RegistryStore::DecodeEvent, &p.peers,
+      p.service_tokens.get());
+  auto caseplan_events = EventsOf<caseplan::v1::CasePlans, caseplan::v1::WatchEventsRequest,
+                                  caseplan::v1::WatchEventsResponse>(
+      "caseplan", p.caseplan_store.get(), &caseplan::DecodeEvent, &p.peers, p.service_tokens.get());
+  auto sharing_events = EventsOf<sharing::v1::Sharing, sharing::v1::WatchEventsRequest,
+                                 sharing::v1::WatchEventsResponse>(
+      "sharing", p.sharing_store.get(), &sharing::DecodeEvent, &p.peers, p.service_tokens.get());
 
   if (p.registry != nullptr) {
     Parts* parts = &p;
@@ -579,15 +571,15 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
 
   if (p.feed != nullptr) {
     updates::Fanout* fanout = p.fanout.get();
-    p.registry_updates = FollowIntoFeeds(
-        "registry", p.updates_store.get(), registry_events, p.feed.get(),
-        [fanout](const registry::v1::Event& e) { return fanout->FromRegistry(e); });
-    p.caseplan_updates = FollowIntoFeeds(
-        "caseplan", p.updates_store.get(), caseplan_events, p.feed.get(),
-        [fanout](const caseplan::v1::Event& e) { return fanout->FromCasePlan(e); });
-    p.sharing_updates = FollowIntoFeeds(
-        "sharing", p.updates_store.get(), sharing_events, p.feed.get(),
-        [fanout](const sharing::v1::Event& e) { return fanout->FromSharing(e); });
+    p.registry_updates =
+        FollowIntoFeeds("registry", p.updates_store.get(), registry_events, p.feed.get(),
+                        [fanout](const registry::v1::Event& e) { return fanout->FromRegistry(e); });
+    p.caseplan_updates =
+        FollowIntoFeeds("caseplan", p.updates_store.get(), caseplan_events, p.feed.get(),
+                        [fanout](const caseplan::v1::Event& e) { return fanout->FromCasePlan(e); });
+    p.sharing_updates =
+        FollowIntoFeeds("sharing", p.updates_store.get(), sharing_events, p.feed.get(),
+                        [fanout](const sharing::v1::Event& e) { return fanout->FromSharing(e); });
     RETURN_IF_ERROR(p.registry_updates->Start());
     RETURN_IF_ERROR(p.caseplan_updates->Start());
     RETURN_IF_ERROR(p.sharing_updates->Start());
@@ -618,8 +610,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
                                     grpc::InsecureServerCredentials(), &host->health_port_);
     host->health_server_ = health_builder.BuildAndStart();
     if (host->health_server_ == nullptr || host->health_port_ == 0) {
-      return absl::UnavailableError(absl::StrCat("--health_listen: cannot listen on ",
-                                                 options.health_listen_address));
+      return absl::UnavailableError(
+          absl::StrCat("--health_listen: cannot listen on ", options.health_listen_address));
     }
     grpc::HealthCheckServiceInterface* probe = host->health_server_->GetHealthCheckService();
     if (probe != nullptr) {
@@ -646,7 +638,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
 std::vector<observe::ConsumerProgress> ServerHost::Consumers() const {
   std::vector<observe::ConsumerProgress> out;
   auto add = [&out](const auto* consumer) {
-    if (consumer != nullptr) out.push_back({consumer->name(), consumer->cursor(), consumer->head()});
+    if (consumer != nullptr)
+      out.push_back({consumer->name(), consumer->cursor(), consumer->head()});
   };
   // Every EventConsumer in Parts belongs here.
   add(parts_->directory_events.get());

@@ -185,11 +185,10 @@ class EventConsumer {
       absl::Status handled = handle_(response, revision);
       if (!handled.ok()) return handled;
       if (cursor_saved_by_ == Cursor::kSavedByConsumer) {
-        absl::Status saved =
-            store_->Transact([&](const storage::ReadView&, storage::Batch& write) {
-              WriteCursor(write, name_, revision);
-              return absl::OkStatus();
-            });
+        absl::Status saved = store_->Transact([&](const storage::ReadView&, storage::Batch& write) {
+          WriteCursor(write, name_, revision);
+          return absl::OkStatus();
+        });
         if (!saved.ok()) return saved;
       }
       cursor_.store(revision);
@@ -200,7 +199,7 @@ class EventConsumer {
   const std::string name_;
   storage::Store* store_;
   Open open_;
-  Handle handle_;               // one of these two
+  Handle handle_;  // one of these two
   HandleBatch handle_batch_;
   const absl::Duration retry_delay_;
   const Cursor cursor_saved_by_;

@@ -51,8 +51,8 @@ absl::Status ReadDecodedEvents(const storage::Store& store, const EventDecoder<R
   // which consumers allow for (they take the larger).
   const int64_t latest = store.LatestRevision();
   absl::Status failed;
-  absl::Status read = store.ReadEvents(
-      *cursor, limit, [&](int64_t revision, absl::string_view payload) {
+  absl::Status read =
+      store.ReadEvents(*cursor, limit, [&](int64_t revision, absl::string_view payload) {
         absl::StatusOr<Response> decoded = decode(revision, payload);
         if (!decoded.ok()) {
           failed = decoded.status();

@@ -21,8 +21,7 @@ namespace samepage::events {
 template <typename Response>
 class StoreEventStream final : public EventStream<Response> {
  public:
-  StoreEventStream(storage::Store* store, int64_t after_revision,
-                   EventDecoder<Response> decode)
+  StoreEventStream(storage::Store* store, int64_t after_revision, EventDecoder<Response> decode)
       : store_(store), decode_(std::move(decode)), cursor_(after_revision) {}
 
   bool Read(Response* response) override {
@@ -67,11 +66,10 @@ class StoreEventStream final : public EventStream<Response> {
   // Waits until an event newer than the cursor is committed, the store
   // begins to close (which wakes every waiter) or Cancel; false for Cancel.
   bool WaitForCommit() {
-    std::optional<storage::Store::WaiterId> id =
-        store_->NotifyAfter(cursor_, [wake = wake_] {
-          absl::MutexLock lock(&wake->mu);
-          wake->woken = true;
-        });
+    std::optional<storage::Store::WaiterId> id = store_->NotifyAfter(cursor_, [wake = wake_] {
+      absl::MutexLock lock(&wake->mu);
+      wake->woken = true;
+    });
     // Not registered: a newer event is already committed (or the store is
     // closing, which the next round sees).
     if (!id.has_value()) return true;

@@ -75,21 +75,41 @@ class LatestCache {
 };
 
 // Reads `key` through `cache` when `view` is `store`'s latest state (its
-// reader()); `load` reads it from `view`. A snapshot or a transaction's view
-// may differ from the latest state, so those always load.
+// reader()), sharing the cached record instead of copying it (null: the key
+// holds nothing); `load` reads it from `view`. A snapshot or a transaction's
+// view may differ from the latest state, so those always load.
+template <typename T, typename Load>
+absl::StatusOr<std::shared_ptr<const T>> ReadThroughShared(const Store& store,
+                                                           LatestCache<T>& cache,
+                                                           const ReadView& view,
+                                                           absl::string_view key,
+                                                           const Load& load) {
+  auto share = [](std::optional<T> loaded) -> std::shared_ptr<const T> {
+    if (!loaded.has_value()) return nullptr;
+    return std::make_shared<const T>(*std::move(loaded));
+  };
+  if (&view != &store.reader()) {
+    ASSIGN_OR_RETURN(std::optional<T> loaded, load());
+    return share(std::move(loaded));
+  }
+  uint64_t generation = 0;
+  if (std::optional<std::shared_ptr<const T>> hit = cache.Find(key, &generation)) return *hit;
+  ASSIGN_OR_RETURN(std::optional<T> loaded, load());
+  std::shared_ptr<const T> value = share(std::move(loaded));
+  cache.Insert(key, value, generation);
+  return value;
+}
+
+// The same as a copy of its own.
 template <typename T, typename Load>
 absl::StatusOr<std::optional<T>> ReadThrough(const Store& store, LatestCache<T>& cache,
                                              const ReadView& view, absl::string_view key,
                                              const Load& load) {
   if (&view != &store.reader()) return load();
-  uint64_t generation = 0;
-  if (std::optional<std::shared_ptr<const T>> hit = cache.Find(key, &generation)) {
-    if (*hit == nullptr) return std::nullopt;
-    return **hit;
-  }
-  ASSIGN_OR_RETURN(std::optional<T> loaded, load());
-  cache.Insert(key, loaded.has_value() ? std::make_shared<const T>(*loaded) : nullptr, generation);
-  return loaded;
+  ASSIGN_OR_RETURN(std::shared_ptr<const T> shared,
+                   ReadThroughShared(store, cache, view, key, load));
+  if (shared == nullptr) return std::nullopt;
+  return *shared;
 }
 
 }  // namespace samepage::storage

@@ -19,8 +19,8 @@ absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
                                             const RegistryStore& data, const v1::Case& c,
                                             const std::vector<v1::Assignment>& assignments,
                                             absl::string_view person,
-                                            const std::optional<directory::v1::Person>& me,
-                                            bool platform_admin, bool service, absl::Time now) {
+                                            const directory::v1::Person* me, bool platform_admin,
+                                            bool service, absl::Time now) {
   CaseAccess access;
   if (platform_admin || service) {
     access.allowed = true;
@@ -30,7 +30,7 @@ absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
   if (person.empty()) return access;
 
   // A departed person sees nothing, whatever their records still say.
-  if (me.has_value() && me->state() == directory::v1::Person::STATE_DEPARTED) return access;
+  if (me != nullptr && me->state() == directory::v1::Person::STATE_DEPARTED) return access;
 
   // Caregivers on the case act through their subject record.
   std::vector<std::string> my_subjects;
@@ -45,17 +45,18 @@ absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
     if (mine) {
       access.case_roles.push_back(a.case_role());
       access.assignments.push_back(a.name());
-      ASSIGN_OR_RETURN(std::optional<v1::CaseRole> role, data.GetCaseRole(view, a.case_role()));
-      if (role.has_value()) {
+      ASSIGN_OR_RETURN(std::shared_ptr<const v1::CaseRole> role,
+                       data.SharedCaseRole(view, a.case_role()));
+      if (role != nullptr) {
         if (role->treating_team()) access.treating_team = true;
         if (role->kind() == v1::CaseRole::KIND_PROFESSIONAL) access.may_manage = true;
       }
       continue;
     }
     if (a.person().empty()) continue;
-    ASSIGN_OR_RETURN(std::optional<directory::v1::Person> member,
-                     data.GetPerson(view, IdOf(a.person())));
-    if (member.has_value() && member->supervisor() == person) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const directory::v1::Person> member,
+                     data.SharedPerson(view, IdOf(a.person())));
+    if (member != nullptr && member->supervisor() == person) {
       access.supervised_members.push_back(a.person());
     }
   }
@@ -64,7 +65,7 @@ absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
     access.bases.push_back(Basis::BASIS_SUPERVISOR_OF_MEMBER);
     access.may_manage = true;
   }
-  if (me.has_value() && me->administrator() && me->organization() == c.lead_agency()) {
+  if (me != nullptr && me->administrator() && me->organization() == c.lead_agency()) {
     access.bases.push_back(Basis::BASIS_LEAD_AGENCY_ADMINISTRATOR);
     access.may_manage = true;
   }

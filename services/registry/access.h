@@ -33,14 +33,14 @@ struct CaseAccess {
 bool IsCurrent(const v1::Assignment& a, absl::Time now);
 
 // Decides for `person` (a `people/{id}` name, may be empty) on case `c`.
-// `me` is that person's directory record when known. `platform_admin` and
+// `me` is that person's directory record when known (else null). `platform_admin` and
 // `service` callers see every case. Uses the registry's projection of the
 // directory for the supervisors of members.
 absl::StatusOr<CaseAccess> DecideCaseAccess(const storage::ReadView& view,
                                             const RegistryStore& data, const v1::Case& c,
                                             const std::vector<v1::Assignment>& assignments,
                                             absl::string_view person,
-                                            const std::optional<directory::v1::Person>& me,
-                                            bool platform_admin, bool service, absl::Time now);
+                                            const directory::v1::Person* me, bool platform_admin,
+                                            bool service, absl::Time now);
 
 }  // namespace samepage::registry

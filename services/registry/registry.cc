@@ -137,13 +137,13 @@ absl::StatusOr<Registry::CaseView> Registry::LoadVisibleCase(const ReadView& vie
   CaseView out;
   out.c = *std::move(c);
   ASSIGN_OR_RETURN(out.assignments, data_.CaseAssignments(view, id));
-  std::optional<directory::v1::Person> me;
+  std::shared_ptr<const directory::v1::Person> me;
   if (!caller.PersonName().empty()) {
     ASSIGN_OR_RETURN(me, PersonFacts(view, caller, caller.PersonName()));
   }
-  ASSIGN_OR_RETURN(out.access,
-                   DecideCaseAccess(view, data_, out.c, out.assignments, caller.PersonName(), me,
-                                    caller.platform_admin, caller.service, clock_->Now()));
+  ASSIGN_OR_RETURN(
+      out.access, DecideCaseAccess(view, data_, out.c, out.assignments, caller.PersonName(),
+                                   me.get(), caller.platform_admin, caller.service, clock_->Now()));
   if (!out.access.allowed) return Denied(case_name);
   return out;
 }
@@ -162,15 +162,16 @@ absl::StatusOr<Registry::CaseView> Registry::LoadManageableCase(const ReadView& 
   return cv;
 }
 
-absl::StatusOr<std::optional<directory::v1::Person>> Registry::PersonFacts(
+absl::StatusOr<std::shared_ptr<const directory::v1::Person>> Registry::PersonFacts(
     const ReadView& view, const Caller& caller, absl::string_view name) const {
-  ASSIGN_OR_RETURN(std::optional<directory::v1::Person> known, data_.GetPerson(view, IdOf(name)));
-  if (known.has_value()) return known;
+  ASSIGN_OR_RETURN(std::shared_ptr<const directory::v1::Person> known,
+                   data_.SharedPerson(view, IdOf(name)));
+  if (known != nullptr) return known;
   // Not yet seen on the directory's event stream: ask the directory.
   absl::StatusOr<directory::v1::Person> fetched = directory_->GetPerson(caller, std::string(name));
-  if (absl::IsNotFound(fetched.status())) return std::nullopt;
+  if (absl::IsNotFound(fetched.status())) return nullptr;
   if (!fetched.ok()) return fetched.status();
-  return *std::move(fetched);
+  return std::make_shared<const directory::v1::Person>(*std::move(fetched));
 }
 
 absl::StatusOr<v1::CheckCaseAccessResponse> Registry::CheckCaseAccess(
@@ -187,21 +188,24 @@ absl::StatusOr<v1::CheckCaseAccessResponse> Registry::CheckCaseAccess(
   }
   ASSIGN_OR_RETURN(std::string id, val::ParseName("case", req.case_(), "cases"));
   const ReadView& view = reader();
-  ASSIGN_OR_RETURN(std::optional<v1::Case> c, data_.GetCase(view, id));
-  if (!c.has_value()) {
+  // Asked before nearly every read of the other services: shares the
+  // cached records rather than copying them.
+  ASSIGN_OR_RETURN(std::shared_ptr<const v1::Case> c, data_.SharedCase(view, id));
+  if (c == nullptr) {
     if (caller.service || caller.platform_admin) {
       return absl::NotFoundError(absl::StrCat(req.case_(), ": not found"));
     }
     return Denied(req.case_());
   }
-  ASSIGN_OR_RETURN(std::vector<v1::Assignment> assignments, data_.CaseAssignments(view, id));
+  ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<v1::Assignment>> assignments,
+                   data_.SharedCaseAssignments(view, id));
   bool asking_for_self = req.person().empty() || req.person() == caller.PersonName();
-  std::optional<directory::v1::Person> me;
+  std::shared_ptr<const directory::v1::Person> me;
   if (!person.empty()) {
     ASSIGN_OR_RETURN(me, PersonFacts(view, caller, person));
   }
   ASSIGN_OR_RETURN(CaseAccess access,
-                   DecideCaseAccess(view, data_, *c, assignments, person, me,
+                   DecideCaseAccess(view, data_, *c, *assignments, person, me.get(),
                                     asking_for_self && caller.platform_admin,
                                     asking_for_self && caller.service, clock_->Now()));
   v1::CheckCaseAccessResponse response;
@@ -376,10 +380,10 @@ absl::StatusOr<v1::Case> Registry::CreateCase(const Caller& caller,
   // The lead agency's administrators and its investigators and case managers
   // open cases.
   if (!caller.platform_admin && !caller.service) {
-    ASSIGN_OR_RETURN(std::optional<directory::v1::Person> me,
+    ASSIGN_OR_RETURN(std::shared_ptr<const directory::v1::Person> me,
                      PersonFacts(reader(), caller, caller.PersonName()));
     bool allowed = false;
-    if (me.has_value() && me->state() == directory::v1::Person::STATE_ACTIVE &&
+    if (me != nullptr && me->state() == directory::v1::Person::STATE_ACTIVE &&
         me->organization() == c.lead_agency()) {
       allowed = me->administrator();
       for (const std::string& role : me->roles()) {
@@ -430,7 +434,7 @@ absl::StatusOr<v1::Case> Registry::CreateCase(const Caller& caller,
 
 absl::StatusOr<v1::Case> Registry::GetCase(const Caller& caller, const v1::GetCaseRequest& req) {
   ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, req.name(), "name"));
-  return cv.c;
+  return std::move(cv.c);
 }
 
 absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
@@ -464,7 +468,7 @@ absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
   auto snapshot = data_.store().Snapshot();
   const ReadView& view = *snapshot;
   absl::Time now = clock_->Now();
-  std::optional<directory::v1::Person> me;
+  std::shared_ptr<const directory::v1::Person> me;
   if (!caller.PersonName().empty()) {
     ASSIGN_OR_RETURN(me, PersonFacts(view, caller, caller.PersonName()));
   }
@@ -497,8 +501,9 @@ absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
       error = team.status();
       return false;
     }
-    absl::StatusOr<CaseAccess> access = DecideCaseAccess(
-        view, data_, c, *team, caller.PersonName(), me, caller.platform_admin, caller.service, now);
+    absl::StatusOr<CaseAccess> access =
+        DecideCaseAccess(view, data_, c, *team, caller.PersonName(), me.get(),
+                         caller.platform_admin, caller.service, now);
     if (!access.ok()) {
       error = access.status();
       return false;
@@ -948,14 +953,14 @@ absl::StatusOr<v1::ListCaseloadResponse> Registry::ListCaseload(
   const ReadView& view = *snapshot;
   // The person, their supervisor, their organisation's administrators.
   if (!caller.platform_admin && !caller.service && caller.PersonName() != req.person()) {
-    ASSIGN_OR_RETURN(std::optional<directory::v1::Person> subject,
+    ASSIGN_OR_RETURN(std::shared_ptr<const directory::v1::Person> subject,
                      PersonFacts(view, caller, req.person()));
-    ASSIGN_OR_RETURN(std::optional<directory::v1::Person> me,
-                     data_.GetPerson(view, IdOf(caller.PersonName())));
-    bool allowed = subject.has_value() && (subject->supervisor() == caller.PersonName() ||
-                                           (me.has_value() && me->administrator() &&
-                                            me->state() == directory::v1::Person::STATE_ACTIVE &&
-                                            me->organization() == subject->organization()));
+    ASSIGN_OR_RETURN(std::shared_ptr<const directory::v1::Person> me,
+                     data_.SharedPerson(view, IdOf(caller.PersonName())));
+    bool allowed = subject != nullptr && (subject->supervisor() == caller.PersonName() ||
+                                          (me != nullptr && me->administrator() &&
+                                           me->state() == directory::v1::Person::STATE_ACTIVE &&
+                                           me->organization() == subject->organization()));
     if (!allowed) {
       return absl::PermissionDeniedError(absl::StrCat("person: only ", req.person(),
                                                       ", their supervisor and their organisation's "
@@ -1031,9 +1036,9 @@ absl::StatusOr<v1::CaseRole> Registry::CreateCaseRole(const Caller& caller,
     return absl::InvalidArgumentError("case_role.kind: must be set");
   }
   if (!caller.platform_admin) {
-    ASSIGN_OR_RETURN(std::optional<directory::v1::Person> me,
+    ASSIGN_OR_RETURN(std::shared_ptr<const directory::v1::Person> me,
                      PersonFacts(reader(), caller, caller.PersonName()));
-    if (!me.has_value() || !me->administrator() ||
+    if (me == nullptr || !me->administrator() ||
         me->state() != directory::v1::Person::STATE_ACTIVE) {
       return absl::PermissionDeniedError("only administrators extend the case-role catalog");
     }

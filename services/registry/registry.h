@@ -92,10 +92,10 @@ class Registry {
                                               const identity::Caller& caller,
                                               absl::string_view case_name,
                                               absl::string_view field) const;
-  // The directory record of a person: the projection, else the directory.
-  absl::StatusOr<std::optional<directory::v1::Person>> PersonFacts(const storage::ReadView& view,
-                                                                   const identity::Caller& caller,
-                                                                   absl::string_view name) const;
+  // The directory record of a person: the projection, else the directory;
+  // null when neither knows them.
+  absl::StatusOr<std::shared_ptr<const directory::v1::Person>> PersonFacts(
+      const storage::ReadView& view, const identity::Caller& caller, absl::string_view name) const;
 
   absl::Status ValidateCase(const v1::Case& c, absl::string_view field) const;
   // Gives names to new subjects and resolves relationship references.

@@ -85,6 +85,12 @@ absl::StatusOr<std::optional<v1::Case>> RegistryStore::GetCase(const storage::Re
                               [&] { return GetRecord<v1::Case>(view, kCases, case_id); });
 }
 
+absl::StatusOr<std::shared_ptr<const v1::Case>> RegistryStore::SharedCase(
+    const storage::ReadView& view, absl::string_view case_id) const {
+  return storage::ReadThroughShared(*store_, cases_, view, case_id,
+                                    [&] { return GetRecord<v1::Case>(view, kCases, case_id); });
+}
+
 absl::StatusOr<std::optional<std::string>> RegistryStore::FindCaseNumber(
     const storage::ReadView& view, absl::string_view agency_id,
     absl::string_view case_number) const {
@@ -103,9 +109,23 @@ absl::StatusOr<std::optional<v1::CaseRole>> RegistryStore::GetCaseRole(
                               [&] { return GetRecord<v1::CaseRole>(view, kCaseRoles, role_id); });
 }
 
+absl::StatusOr<std::shared_ptr<const v1::CaseRole>> RegistryStore::SharedCaseRole(
+    const storage::ReadView& view, absl::string_view role_id) const {
+  return storage::ReadThroughShared(*store_, case_roles_, view, role_id, [&] {
+    return GetRecord<v1::CaseRole>(view, kCaseRoles, role_id);
+  });
+}
+
 absl::StatusOr<std::optional<directory::v1::Person>> RegistryStore::GetPerson(
     const storage::ReadView& view, absl::string_view person_id) const {
   return storage::ReadThrough(*store_, people_, view, person_id, [&] {
+    return GetRecord<directory::v1::Person>(view, kPeople, person_id);
+  });
+}
+
+absl::StatusOr<std::shared_ptr<const directory::v1::Person>> RegistryStore::SharedPerson(
+    const storage::ReadView& view, absl::string_view person_id) const {
+  return storage::ReadThroughShared(*store_, people_, view, person_id, [&] {
     return GetRecord<directory::v1::Person>(view, kPeople, person_id);
   });
 }
@@ -148,20 +168,26 @@ int64_t RegistryStore::AppendEvent(storage::Batch& batch, const v1::Event& event
 
 absl::StatusOr<std::vector<v1::Assignment>> RegistryStore::CaseAssignments(
     const storage::ReadView& view, absl::string_view case_id) const {
+  ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<v1::Assignment>> team,
+                   SharedCaseAssignments(view, case_id));
+  return *team;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<v1::Assignment>>>
+RegistryStore::SharedCaseAssignments(const storage::ReadView& view,
+                                     absl::string_view case_id) const {
   using Team = std::vector<v1::Assignment>;
-  ASSIGN_OR_RETURN(
-      std::optional<Team> team,
-      storage::ReadThrough(
-          *store_, case_assignments_, view, case_id, [&]() -> absl::StatusOr<std::optional<Team>> {
-            Team out;
-            RETURN_IF_ERROR(ScanCaseAssignments(view, case_id, "",
-                                                [&](absl::string_view, const v1::Assignment& a) {
-                                                  out.push_back(a);
-                                                  return true;
-                                                }));
-            return out;
-          }));
-  return team.has_value() ? *std::move(team) : Team();
+  // A case without assignments is an empty team, never null.
+  return storage::ReadThroughShared(
+      *store_, case_assignments_, view, case_id, [&]() -> absl::StatusOr<std::optional<Team>> {
+        Team out;
+        RETURN_IF_ERROR(
+            ScanCaseAssignments(view, case_id, "", [&](absl::string_view, const v1::Assignment& a) {
+              out.push_back(a);
+              return true;
+            }));
+        return out;
+      });
 }
 
 absl::Status RegistryStore::ScanCaseAssignments(

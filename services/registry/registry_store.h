@@ -45,6 +45,10 @@ class RegistryStore {
 
   absl::StatusOr<std::optional<v1::Case>> GetCase(const storage::ReadView& view,
                                                   absl::string_view case_id) const;
+  // The Shared* reads share the cached record instead of copying it (null:
+  // there is none); for reads that only look.
+  absl::StatusOr<std::shared_ptr<const v1::Case>> SharedCase(const storage::ReadView& view,
+                                                             absl::string_view case_id) const;
   absl::StatusOr<std::optional<std::string>> FindCaseNumber(const storage::ReadView& view,
                                                             absl::string_view agency_id,
                                                             absl::string_view case_number) const;
@@ -53,8 +57,12 @@ class RegistryStore {
       absl::string_view assignment_id) const;
   absl::StatusOr<std::optional<v1::CaseRole>> GetCaseRole(const storage::ReadView& view,
                                                           absl::string_view role_id) const;
+  absl::StatusOr<std::shared_ptr<const v1::CaseRole>> SharedCaseRole(
+      const storage::ReadView& view, absl::string_view role_id) const;
   absl::StatusOr<std::optional<directory::v1::Person>> GetPerson(const storage::ReadView& view,
                                                                  absl::string_view person_id) const;
+  absl::StatusOr<std::shared_ptr<const directory::v1::Person>> SharedPerson(
+      const storage::ReadView& view, absl::string_view person_id) const;
 
   // Writes a case and its number and agency indexes (moving the number
   // index when it changed from `previous`).
@@ -67,6 +75,9 @@ class RegistryStore {
   // Every assignment of a case, in id order.
   absl::StatusOr<std::vector<v1::Assignment>> CaseAssignments(const storage::ReadView& view,
                                                               absl::string_view case_id) const;
+  // The same, shared (never null).
+  absl::StatusOr<std::shared_ptr<const std::vector<v1::Assignment>>> SharedCaseAssignments(
+      const storage::ReadView& view, absl::string_view case_id) const;
   // A page of a case's assignments after `after` (an assignments key).
   absl::Status ScanCaseAssignments(
       const storage::ReadView& view, absl::string_view case_id, absl::string_view after,

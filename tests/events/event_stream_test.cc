@@ -54,15 +54,16 @@ void Commit(storage::Store& store, const std::vector<std::string>& payloads) {
 // test: `Wait` gives up after a bound.
 class Reader {
  public:
-  explicit Reader(EventStream<Response>* stream) : thread_([this, stream] {
-    Response response;
-    while (stream->Read(&response)) {
-      absl::MutexLock lock(&mu_);
-      read_.push_back(response);
-    }
-    absl::MutexLock lock(&mu_);
-    ended_ = true;
-  }) {}
+  explicit Reader(EventStream<Response>* stream)
+      : thread_([this, stream] {
+          Response response;
+          while (stream->Read(&response)) {
+            absl::MutexLock lock(&mu_);
+            read_.push_back(response);
+          }
+          absl::MutexLock lock(&mu_);
+          ended_ = true;
+        }) {}
   ~Reader() { thread_.join(); }
 
   // Waits at most `limit` for `count` events (or the end); returns what was
