@@ -53,7 +53,9 @@ class Authenticator {
 // result into the response, finish with the mapped status. `fn(caller,
 // request)` is copied to the worker, so it must capture by value; the
 // request, response and reactor live until Finish. With an `audit` sink,
-// every call (refused ones too) finishes only once it is on record.
+// every call (refused ones too) finishes only once it is on record; the
+// worker writes the record itself (AuditLog) unless another call's thread
+// is writing and takes it along.
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
                                    const Authenticator& authenticator, WorkerPool& workers,
@@ -63,9 +65,13 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
   CallTrace trace(ctx, authenticator.observer(), MethodName<Request>());
   absl::StatusOr<identity::Caller> caller = authenticator.Authenticate(*ctx);
   if (!caller.ok()) {
-    trace.End(ToGrpcStatus(caller.status()), "");
-    FinishAudited(audit, reactor, "", AuditedResource(*request, nullptr),
-                  ToGrpcStatus(caller.status()));
+    grpc::Status refused = ToGrpcStatus(caller.status());
+    trace.End(refused, "");
+    // On a worker too: the calling thread writes the audit record, which may
+    // wait on the store.
+    workers.Run([reactor, audit, refused, resource = AuditedResource(*request, nullptr)] {
+      FinishAudited(audit, reactor, "", resource, refused);
+    });
     return reactor;
   }
   caller->request_id = trace.request_id();
