@@ -1,6 +1,5 @@
 #include "common/audit/audit_log.h"
 
-#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -22,14 +21,15 @@ std::string EntryHash(const v1::AuditEntry& entry) {
   return ChainHash(entry.previous_hash(), content.SerializeAsString());
 }
 
-absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Start(storage::Store* store, const Clock* clock,
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Start(storage::Store* store,
+                                                          const Clock* clock,
                                                           std::string service,
                                                           absl::Duration sync_interval) {
   if (sync_interval < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("audit sync interval: must not be negative");
   }
-  auto log =
-      std::unique_ptr<AuditLog>(new AuditLog(store, clock, std::move(service), sync_interval));
+  auto log = std::unique_ptr<AuditLog>(
+      new AuditLog(store, clock, std::move(service), sync_interval));
   ASSIGN_OR_RETURN(auto last, store->Last(kAuditColumnFamily));
   if (last.has_value()) {
     v1::AuditEntry head;
@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Start(storage::Store* store,
     log->written_ = log->sequence_;
     log->synced_ = log->sequence_;
   }
-  log->background_ = std::thread([raw = log.get()] { raw->Run(); });
+  log->writer_ = std::thread([raw = log.get()] { raw->Run(); });
   return log;
 }
 
@@ -53,31 +53,24 @@ AuditLog::~AuditLog() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  // Not started when Start failed before starting it. It ends once no call
-  // is writing and everything is written and synced.
-  if (background_.joinable()) background_.join();
+  // Not started when Start failed before starting it.
+  if (writer_.joinable()) writer_.join();
 }
 
 void AuditLog::Record(rpc::AuditRecord record, absl::AnyInvocable<void(absl::Status)> done) {
-  bool stopping;
   {
     absl::MutexLock lock(&mu_);
-    stopping = stopping_;
-    if (!stopping) {
+    if (!stopping_) {
       queue_.push_back({std::move(record), std::move(done)});
-      // Whoever is writing takes it in their next round.
-      if (writing_) return;
-      writing_ = true;
+      return;
     }
   }
-  if (stopping) {
-    // Only a call racing the shutdown gets here; refuse it rather than
-    // answer without a record.
-    done(absl::UnavailableError("the server is shutting down"));
-    return;
-  }
-  WriteQueued(kMaxRoundsPerCall);
+  // Only a call racing the shutdown gets here; refuse it rather than answer
+  // without a record.
+  done(absl::UnavailableError("the server is shutting down"));
 }
+
+bool AuditLog::HasWork() const { return stopping_ || !queue_.empty(); }
 
 int64_t AuditLog::written() const {
   absl::MutexLock lock(&mu_);
@@ -94,93 +87,53 @@ int64_t AuditLog::synced() const {
   return synced_;
 }
 
-void AuditLog::WriteQueued(int rounds) {
-  const bool sync_each = sync_interval_ == absl::ZeroDuration();
-  for (int round = 0;; ++round) {
-    std::vector<Pending> group;
-    {
-      absl::MutexLock lock(&mu_);
-      // What is left after `rounds` waits for the background thread (or the
-      // next call), so that no call's thread is kept finishing others'
-      // calls for long.
-      if (queue_.empty() || round == rounds) {
-        writing_ = false;
-        return;
-      }
-      group.swap(queue_);
-    }
-    absl::Status written = Append(group, sync_each);
-    if (written.ok()) {
-      absl::MutexLock lock(&mu_);
-      written_ = sequence_;
-      if (sync_each) {
-        synced_ = sequence_;
-      } else if (!unsynced_since_.has_value()) {
-        unsynced_since_ = absl::Now();
-      }
-      ++groups_;
-    }
-    // Outside the lock: finishing a call may take gRPC's locks.
-    for (Pending& pending : group) pending.done(written);
-  }
-}
-
 void AuditLog::Run() {
+  const bool sync_each = sync_interval_ == absl::ZeroDuration();
+  // When the oldest entry that is written but not synced was written.
+  std::optional<absl::Time> unsynced_since;
   for (;;) {
-    bool write = false;
+    std::vector<Pending> group;
     bool stopping;
     {
       absl::MutexLock lock(&mu_);
-      // Without a sync pending, the first unsynced write starts the clock.
-      const bool timed = unsynced_since_.has_value();
-      auto ready = [this, timed]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return (!writing_ && (stopping_ || !queue_.empty())) ||
-               (!timed && unsynced_since_.has_value());
-      };
-      if (timed) {
-        mu_.AwaitWithDeadline(absl::Condition(&ready), *unsynced_since_ + sync_interval_);
+      if (unsynced_since.has_value()) {
+        mu_.AwaitWithDeadline(absl::Condition(this, &AuditLog::HasWork),
+                              *unsynced_since + sync_interval_);
       } else {
-        mu_.Await(absl::Condition(&ready));
+        mu_.Await(absl::Condition(this, &AuditLog::HasWork));
       }
-      if (!writing_ && !queue_.empty()) {
-        writing_ = true;
-        write = true;
-      }
+      group.swap(queue_);
       stopping = stopping_;
     }
-    if (write) WriteQueued(kMaxRoundsPerCall);
-
+    if (!group.empty()) {
+      absl::Status written = Append(group, sync_each);
+      if (written.ok()) {
+        if (!sync_each && !unsynced_since.has_value()) unsynced_since = absl::Now();
+        absl::MutexLock lock(&mu_);
+        written_ = sequence_;
+        if (sync_each) synced_ = sequence_;
+        ++groups_;
+      }
+      // Outside the lock: finishing a call may take gRPC's locks.
+      for (Pending& pending : group) pending.done(written);
+    }
     // A steady stream of calls must not put the sync off: it is due by the
     // age of the oldest unsynced entry, whatever arrives meanwhile.
-    bool sync = false;
-    int64_t through = 0;
-    {
-      absl::MutexLock lock(&mu_);
-      if (unsynced_since_.has_value() &&
-          (stopping || absl::Now() >= *unsynced_since_ + sync_interval_)) {
-        // Entries written from here on start a new interval.
-        unsynced_since_.reset();
-        sync = true;
-        through = written_;
-      }
-    }
-    if (sync) {
-      bool synced = store_->SyncWal().ok();
-      absl::MutexLock lock(&mu_);
-      if (synced) {
-        synced_ = std::max(synced_, through);
-      } else if (!stopping && !unsynced_since_.has_value()) {
+    if (unsynced_since.has_value() &&
+        (stopping || absl::Now() >= *unsynced_since + sync_interval_)) {
+      int64_t through = sequence_;
+      if (store_->SyncWal().ok()) {
+        unsynced_since.reset();
+        absl::MutexLock lock(&mu_);
+        synced_ = through;
+      } else {
         // Tried again one interval later (the next write's sync may do it
         // first); at shutdown there is nobody left to try.
-        unsynced_since_ = absl::Now();
+        unsynced_since = absl::Now();
+        if (stopping) return;
       }
     }
-    absl::MutexLock lock(&mu_);
-    // At shutdown: done once no call is writing, nothing is queued, and the
-    // last sync was tried.
-    if (stopping_ && !writing_ && queue_.empty() && (!unsynced_since_.has_value() || sync)) {
-      return;
-    }
+    if (stopping && group.empty() && !unsynced_since.has_value()) return;
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,13 +24,9 @@ inline constexpr char kAuditColumnFamily[] = "audit";
 
 // A service's audit trail, appended to its own database.
 //
-// Group commit without a hand-off: a call that finds nobody writing appends
-// its own record, then, round after round, everything queued meanwhile as
-// one batch, and finishes those calls; calls that arrive while someone
-// writes only queue theirs. So a call's thread does the write (no wake-up of
-// another thread per call), and concurrent calls still share batches. A
-// writer stops after a few rounds and leaves what is left to a background
-// thread, which also syncs on time.
+// Group commit: calls hand their records to one writer thread, which appends
+// everything queued since its last write as one batch and then lets those
+// calls finish.
 //
 // When that batch is synced is the operator's choice (`sync_interval`):
 // - zero: before the calls finish. Every entry is on disk before its call
@@ -70,16 +65,12 @@ class AuditLog final : public rpc::AuditSink {
   };
   AuditLog(storage::Store* store, const Clock* clock, std::string service,
            absl::Duration sync_interval)
-      : store_(store), clock_(clock), service_(std::move(service)), sync_interval_(sync_interval) {}
-  // Batches a call's thread writes at most before leaving the rest to the
-  // background thread.
-  static constexpr int kMaxRoundsPerCall = 4;
-
-  // The background thread: writes what a writer left, syncs on time.
+      : store_(store),
+        clock_(clock),
+        service_(std::move(service)),
+        sync_interval_(sync_interval) {}
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
-  // Called by whoever set `writing_`: writes what is queued, at most
-  // `rounds` batches, finishing their calls; then clears `writing_`.
-  void WriteQueued(int rounds);
   // Appends `group`, synced or not.
   absl::Status Append(std::vector<Pending>& group, bool sync);
 
@@ -90,20 +81,15 @@ class AuditLog final : public rpc::AuditSink {
 
   mutable absl::Mutex mu_;
   std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  // Some thread is appending; only it touches the chain's head.
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t groups_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t synced_ ABSL_GUARDED_BY(mu_) = 0;
-  // When the oldest entry written but not synced was written.
-  std::optional<absl::Time> unsynced_since_ ABSL_GUARDED_BY(mu_);
 
-  // The chain's head; touched only by the thread that set `writing_` (and
-  // Start).
+  // The chain's head; touched by the writer thread only (and Start).
   int64_t sequence_ = 0;
   std::string head_hash_;
-  std::thread background_;
+  std::thread writer_;
 };
 
 // The key of entry `sequence` in kAuditColumnFamily.

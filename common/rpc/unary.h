@@ -53,9 +53,7 @@ class Authenticator {
 // result into the response, finish with the mapped status. `fn(caller,
 // request)` is copied to the worker, so it must capture by value; the
 // request, response and reactor live until Finish. With an `audit` sink,
-// every call (refused ones too) finishes only once it is on record; the
-// worker writes the record itself (AuditLog) unless another call's thread
-// is writing and takes it along.
+// every call (refused ones too) finishes only once it is on record.
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
                                    const Authenticator& authenticator, WorkerPool& workers,
@@ -65,13 +63,9 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
   CallTrace trace(ctx, authenticator.observer(), MethodName<Request>());
   absl::StatusOr<identity::Caller> caller = authenticator.Authenticate(*ctx);
   if (!caller.ok()) {
-    grpc::Status refused = ToGrpcStatus(caller.status());
-    trace.End(refused, "");
-    // On a worker too: the calling thread writes the audit record, which may
-    // wait on the store.
-    workers.Run([reactor, audit, refused, resource = AuditedResource(*request, nullptr)] {
-      FinishAudited(audit, reactor, "", resource, refused);
-    });
+    trace.End(ToGrpcStatus(caller.status()), "");
+    FinishAudited(audit, reactor, "", AuditedResource(*request, nullptr),
+                  ToGrpcStatus(caller.status()));
     return reactor;
   }
   caller->request_id = trace.request_id();

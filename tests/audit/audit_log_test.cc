@@ -6,15 +6,11 @@
 #include <gtest/gtest.h>
 #include <rocksdb/statistics.h>
 
-#include <atomic>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "common/audit/audit_verify.h"
 #include "common/clock/clock.h"
 #include "common/storage/keyring.h"
 #include "common/storage/store.h"
@@ -124,88 +120,6 @@ TEST_F(AuditLogTest, StoppingSyncsWhatIsWritten) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ((*again)->written(), 3);
   EXPECT_EQ((*again)->synced(), 3);
-}
-
-rpc::AuditRecord Entry(int i) {
-  return {.subject = "people/dana",
-          .method = "/samepage.registry.v1.CaseRegistry/GetCase",
-          .resource = "cases/c-" + std::to_string(i)};
-}
-
-// Calls that arrive while another call's thread is writing only queue their
-// entries; that thread writes them as one batch and finishes their calls.
-TEST_F(AuditLogTest, CallsArrivingDuringAWriteAreWrittenTogetherByTheWritingThread) {
-  auto log = audit::AuditLog::Start(store_.get(), &clock_, "registry", absl::Milliseconds(20));
-  ASSERT_TRUE(log.ok()) << log.status();
-  absl::Notification first_written, others_queued;
-  std::thread::id writer;
-  std::thread first([&] {
-    (*log)->Record(Entry(0), [&](absl::Status s) {
-      EXPECT_TRUE(s.ok()) << s;
-      writer = std::this_thread::get_id();
-      first_written.Notify();
-      // Holds the writing thread (at most 10 s) while the others queue.
-      others_queued.WaitForNotificationWithTimeout(absl::Seconds(10));
-    });
-  });
-  ASSERT_TRUE(first_written.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  absl::Mutex mu;
-  int finished = 0;
-  std::vector<std::thread::id> finished_on;
-  for (int i = 1; i <= 10; ++i) {
-    (*log)->Record(Entry(i), [&](absl::Status s) {
-      EXPECT_TRUE(s.ok()) << s;
-      absl::MutexLock lock(&mu);
-      ++finished;
-      finished_on.push_back(std::this_thread::get_id());
-    });
-  }
-  {
-    absl::MutexLock lock(&mu);
-    EXPECT_EQ(finished, 0);  // queued, not written: someone else is writing
-  }
-  others_queued.Notify();
-  first.join();
-  absl::MutexLock lock(&mu);
-  EXPECT_EQ(finished, 10);
-  for (std::thread::id id : finished_on) EXPECT_EQ(id, writer);
-  EXPECT_EQ((*log)->written(), 11);
-  EXPECT_EQ((*log)->groups(), 2);
-  auto verified = audit::VerifyTrail(*store_);
-  ASSERT_TRUE(verified.ok()) << verified.status();
-  EXPECT_TRUE(verified->intact()) << verified->problem;
-  EXPECT_EQ(verified->verified, 11);
-}
-
-// A call's thread writes a few batches at most; what keeps arriving is left
-// to the log's background thread, and nothing waits for a next call.
-TEST_F(AuditLogTest, AWritingCallLeavesAFlowOfEntriesToTheBackgroundThread) {
-  auto log = audit::AuditLog::Start(store_.get(), &clock_, "registry", absl::Milliseconds(20));
-  ASSERT_TRUE(log.ok()) << log.status();
-  constexpr int kChain = 12;
-  absl::Mutex mu;
-  std::vector<std::thread::id> finished_on(kChain);
-  int finished = 0;
-  // Each entry's call, as it finishes, records the next: one entry queued
-  // per round, for longer than a call's thread keeps writing.
-  std::function<void(int)> record = [&](int i) {
-    (*log)->Record(Entry(i), [&, i](absl::Status s) {
-      EXPECT_TRUE(s.ok()) << s;
-      {
-        absl::MutexLock lock(&mu);
-        finished_on[i] = std::this_thread::get_id();
-        ++finished;
-      }
-      if (i + 1 < kChain) record(i + 1);
-    });
-  };
-  record(0);
-  absl::MutexLock lock(&mu);
-  auto all = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return finished == kChain; };
-  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all), absl::Seconds(10)));
-  EXPECT_EQ(finished_on[0], std::this_thread::get_id());
-  EXPECT_NE(finished_on[kChain - 1], std::this_thread::get_id());
-  EXPECT_EQ((*log)->written(), kChain);
 }
 
 TEST_F(AuditLogTest, NegativeIntervalIsRefused) {
