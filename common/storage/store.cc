@@ -285,6 +285,11 @@ struct Store::PendingCommit {
   bool sync = true;  // the WAL must be synced before this commit returns
   bool done = false;  // guarded by the store's write_mu_
   absl::Status status;
+  // Signalled when `done` is set, and when the leader leaves with this
+  // commit first in the queue (it leads the next group). Waited on by its own
+  // transaction and read-only ones that read it, so that finishing a group
+  // wakes only those it concerns instead of every queued transaction.
+  absl::CondVar changed;
 };
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
@@ -545,7 +550,7 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
     // yet: answer only once they are.
     std::shared_ptr<PendingCommit> newest = newest_commit_;
     if (newest == nullptr) return absl::OkStatus();
-    while (!newest->done) commit_done_.Wait(&write_mu_);
+    while (!newest->done) newest->changed.Wait(&write_mu_);
     return newest->status;
   }
   for (const Batch::Op& op : batch.ops_) RETURN_IF_ERROR(Handle(op.cf).status());
@@ -564,7 +569,7 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
 
   // Wait while another thread's group is being written; then either ours was
   // in a group that finished, or we lead the next one.
-  while (!mine->done && leader_active_) commit_done_.Wait(&write_mu_);
+  while (!mine->done && leader_active_) mine->changed.Wait(&write_mu_);
   if (mine->done) return mine->status;
 
   leader_active_ = true;
@@ -618,13 +623,15 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
     for (const auto& member : queue_) {
       member->done = true;
       member->status = status;
+      member->changed.SignalAll();
     }
     queue_.clear();
     pending_.clear();
     next_revision_ = LatestRevision() + 1;
   }
   leader_active_ = false;
-  commit_done_.SignalAll();
+  for (const auto& member : group) member->changed.SignalAll();
+  if (!queue_.empty()) queue_.front()->changed.SignalAll();
   return mine->status;
 }
 

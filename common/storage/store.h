@@ -260,7 +260,6 @@ class Store {
   bool leader_active_ ABSL_GUARDED_BY(write_mu_) = false;
   uint64_t next_seq_ ABSL_GUARDED_BY(write_mu_) = 1;
   int64_t next_revision_ ABSL_GUARDED_BY(write_mu_) = 1;
-  absl::CondVar commit_done_;
   absl::Mutex wal_mu_;
   bool wal_failed_ ABSL_GUARDED_BY(wal_mu_) = false;
   uint64_t failed_wal_ ABSL_GUARDED_BY(wal_mu_) = 0;
