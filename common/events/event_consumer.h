@@ -26,10 +26,11 @@ absl::StatusOr<int64_t> ReadCursor(const storage::ReadView& view, const std::str
 void WriteCursor(storage::Batch& batch, const std::string& consumer, int64_t revision);
 
 // Follows another service's event log (an EventStream: its WatchEvents
-// stream, or its store when it is hosted in this process) on a thread of
-// its own and hands each event to `handle`, at least once and in order. The cursor is
-// stored after each event is handled, so a crash between the two replays the
-// event: handlers are idempotent. Reconnects after failures.
+// stream, or its store when it is hosted in this process) on a thread of its
+// own and hands each event to `handle`, at least once and in order. The
+// cursor is stored after each event is handled, so a crash between the two
+// replays the event: handlers are idempotent. Reopens the stream after
+// failures.
 //
 // Reading and handling overlap: while events are being handled, a second
 // thread reads the ones that follow (at most kMaxQueued ahead). A batch

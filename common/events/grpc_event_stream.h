@@ -18,7 +18,12 @@ class GrpcEventStream final : public EventStream<Response> {
                   std::unique_ptr<grpc::ClientReader<Response>> reader)
       : ctx_(std::move(ctx)), reader_(std::move(reader)) {}
 
-  ~GrpcEventStream() override { reader_->Finish().IgnoreError(); }
+  // Cancels first: Finish waits for the server to end the call, and a
+  // WatchEvents stream does not end by itself.
+  ~GrpcEventStream() override {
+    ctx_->TryCancel();
+    reader_->Finish().IgnoreError();
+  }
 
   bool Read(Response* response) override { return reader_->Read(response); }
   void Cancel() override { ctx_->TryCancel(); }

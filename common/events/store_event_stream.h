@@ -33,12 +33,10 @@ class StoreEventStream final : public EventStream<Response> {
         pending_.pop_front();
         return true;
       }
-      if (cancelled() || store_->closing()) return false;
-      if (!ReadDecodedEvents(*store_, decode_, kBatch, &cursor_, &pending_).ok()) {
-        // What was read before a corrupt event is still handed out; the
-        // stream ends at it, as WatchEvents does.
-        failed_ = true;
-      }
+      if (failed_ || cancelled() || store_->closing()) return false;
+      // What was read before a corrupt event is still handed out; the stream
+      // ends at it (WatchEvents ends there too).
+      failed_ = !ReadDecodedEvents(*store_, decode_, kBatch, &cursor_, &pending_).ok();
       if (!pending_.empty()) continue;
       if (failed_ || !WaitForCommit()) return false;
     }
