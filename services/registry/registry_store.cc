@@ -168,26 +168,29 @@ int64_t RegistryStore::AppendEvent(storage::Batch& batch, const v1::Event& event
 
 absl::StatusOr<std::vector<v1::Assignment>> RegistryStore::CaseAssignments(
     const storage::ReadView& view, absl::string_view case_id) const {
-  ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<v1::Assignment>> team,
-                   SharedCaseAssignments(view, case_id));
-  return *team;
+  ASSIGN_OR_RETURN(std::optional<std::vector<v1::Assignment>> team,
+                   storage::ReadThrough(*store_, case_assignments_, view, case_id,
+                                        [&] { return LoadCaseAssignments(view, case_id); }));
+  return *std::move(team);
 }
 
 absl::StatusOr<std::shared_ptr<const std::vector<v1::Assignment>>>
 RegistryStore::SharedCaseAssignments(const storage::ReadView& view,
                                      absl::string_view case_id) const {
-  using Team = std::vector<v1::Assignment>;
-  // A case without assignments is an empty team, never null.
-  return storage::ReadThroughShared(
-      *store_, case_assignments_, view, case_id, [&]() -> absl::StatusOr<std::optional<Team>> {
-        Team out;
-        RETURN_IF_ERROR(
-            ScanCaseAssignments(view, case_id, "", [&](absl::string_view, const v1::Assignment& a) {
-              out.push_back(a);
-              return true;
-            }));
-        return out;
-      });
+  return storage::ReadThroughShared(*store_, case_assignments_, view, case_id,
+                                    [&] { return LoadCaseAssignments(view, case_id); });
+}
+
+absl::StatusOr<std::optional<std::vector<v1::Assignment>>> RegistryStore::LoadCaseAssignments(
+    const storage::ReadView& view, absl::string_view case_id) const {
+  // A case without assignments is an empty team, never absent.
+  std::vector<v1::Assignment> out;
+  RETURN_IF_ERROR(
+      ScanCaseAssignments(view, case_id, "", [&](absl::string_view, const v1::Assignment& a) {
+        out.push_back(a);
+        return true;
+      }));
+  return out;
 }
 
 absl::Status RegistryStore::ScanCaseAssignments(

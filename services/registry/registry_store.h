@@ -102,6 +102,9 @@ class RegistryStore {
  private:
   // Forgets cached records of what a commit wrote.
   void Forget(absl::string_view cf, absl::string_view key);
+  // A case's team read from `view` (CaseAssignments without the cache).
+  absl::StatusOr<std::optional<std::vector<v1::Assignment>>> LoadCaseAssignments(
+      const storage::ReadView& view, absl::string_view case_id) const;
 
   storage::Store* store_;
   mutable storage::LatestCache<v1::Case> cases_;
