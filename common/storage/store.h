@@ -146,6 +146,7 @@ class Store {
   absl::Status TransactUnsynced(const std::function<absl::Status(const ReadView&, Batch&)>& fn);
 
   // Makes everything committed so far durable (syncs the write-ahead log).
+  // No fsync when nothing was written unsynced since the last sync.
   absl::Status SyncWal();
 
   // Calls `fn(cf, key)` for every key a transaction wrote or deleted, after
@@ -267,6 +268,9 @@ class Store {
   // Whether the anchor (see WriteToRocks) is in a memtable since the last
   // recovery or open.
   bool anchored_ ABSL_GUARDED_BY(wal_mu_) = false;
+  // Whether something was written to the log since it was last synced
+  // (a synced write or SyncWal); SyncWal has nothing to do otherwise.
+  bool wal_unsynced_ ABSL_GUARDED_BY(wal_mu_) = false;
   absl::Mutex observers_mu_;
   ObserverId next_observer_id_ ABSL_GUARDED_BY(observers_mu_) = 1;
   std::map<ObserverId, WriteObserver> observers_ ABSL_GUARDED_BY(observers_mu_);

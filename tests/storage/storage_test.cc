@@ -8,6 +8,7 @@
 #include "common/storage/page_token.h"
 #include "common/storage/store.h"
 #include "gtest/gtest.h"
+#include "rocksdb/statistics.h"
 #include "tests/testing/temp_dir.h"
 
 namespace samepage::storage {
@@ -310,6 +311,42 @@ TEST(StoreTest, NotifyAfterFiresOnCommitAndNotWhenCancelled) {
   EXPECT_EQ(cancelled_fired, 0);
   // Already newer: no registration.
   EXPECT_FALSE((*store)->NotifyAfter(0, [] {}).has_value());
+}
+
+TEST(StoreTest, SyncWalSyncsOnlyWhatNoSyncedCommitHasSynced) {
+  TempDir dir;
+  auto store = OpenAt(dir.path());
+  ASSERT_TRUE(store.ok());
+  auto syncs = [&] {
+    return (*store)->db()->GetOptions().statistics->getTickerCount(rocksdb::WAL_FILE_SYNCED);
+  };
+  auto put = [](std::string key) {
+    return [key](const ReadView&, Batch& batch) {
+      batch.Put("records", key, "v");
+      return absl::OkStatus();
+    };
+  };
+  // Written unsynced: the sync is real.
+  ASSERT_TRUE((*store)->TransactUnsynced(put("a")).ok());
+  uint64_t before = syncs();
+  ASSERT_TRUE((*store)->SyncWal().ok());
+  EXPECT_GT(syncs(), before);
+  // Nothing written since: nothing to sync.
+  before = syncs();
+  ASSERT_TRUE((*store)->SyncWal().ok());
+  EXPECT_EQ(syncs(), before);
+  // An unsynced write followed by a synced one: the synced commit synced
+  // both, so the sync after it has nothing to do.
+  ASSERT_TRUE((*store)->TransactUnsynced(put("b")).ok());
+  ASSERT_TRUE((*store)->Transact(put("c")).ok());
+  before = syncs();
+  ASSERT_TRUE((*store)->SyncWal().ok());
+  EXPECT_EQ(syncs(), before);
+  // And the other way round it syncs again.
+  ASSERT_TRUE((*store)->TransactUnsynced(put("d")).ok());
+  before = syncs();
+  ASSERT_TRUE((*store)->SyncWal().ok());
+  EXPECT_GT(syncs(), before);
 }
 
 TEST(StoreTest, RefusesNewerFormatVersion) {
