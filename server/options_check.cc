@@ -95,6 +95,13 @@ absl::Status CheckServerOptions(const ServerOptions& options, const DescribeSett
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(describe("data_dir"), ": must not be empty"));
   }
+  // RocksDB needs some cache to read blocks into; more than a terabyte is a
+  // typo (megabytes, not bytes).
+  if (options.block_cache_mb < 1 || options.block_cache_mb > (int64_t{1} << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(describe("block_cache_mb"), ": ",
+                                                   options.block_cache_mb,
+                                                   " is not between 1 and 1048576 (MiB)"));
+  }
   for (const auto& [service, address] : options.peers) {
     if (Hosts(options, service)) {
       return absl::InvalidArgumentError(absl::StrCat(describe("peer"), ": ", service,

@@ -96,6 +96,9 @@ ABSL_FLAG(std::string, health_listen, "",
           "host:port of a plaintext listener that serves only the gRPC health service "
           "(grpc.health.v1), for probes that cannot do mutual TLS such as Kubernetes grpc "
           "probes; empty: none");
+ABSL_FLAG(int64_t, block_cache_mb, 256,
+          "MiB of RocksDB's cache of recently read blocks, shared by the hosted services' "
+          "databases; size it to the records read often (docs/OPERATIONS.md)");
 ABSL_FLAG(std::string, backup_dir, "",
           "folder for online backups (Admin.CreateBackup, `samepaged backup`), one subfolder per "
           "service; empty: backups are refused");
@@ -184,6 +187,7 @@ int main(int argc, char** argv) {
   options.max_streams_per_caller = absl::GetFlag(FLAGS_max_streams_per_caller);
   options.person_status_ttl = absl::GetFlag(FLAGS_person_status_ttl);
   options.audit_sync_interval = absl::GetFlag(FLAGS_audit_sync_interval);
+  options.block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
   options.encryption_keys_file = absl::GetFlag(FLAGS_encryption_keys);

@@ -27,6 +27,7 @@
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "common/storage/store.h"
+#include "rocksdb/cache.h"
 #include "samepage/caseplan/v1/caseplan_service.grpc.pb.h"
 #include "samepage/registry/v1/registry_service.grpc.pb.h"
 #include "server/admin_service.h"
@@ -80,6 +81,8 @@ struct ServerHost::Parts {
   std::unique_ptr<identity::DevTokenIssuer> dev_issuer;
   // Encrypts the databases' values; outlives them.
   std::unique_ptr<storage::Keyring> keyring;
+  // Shared by the databases (--block_cache_mb).
+  std::shared_ptr<rocksdb::Cache> block_cache;
   std::unique_ptr<rpc::TokenSource> service_tokens;
   rpc::PeerChannels peers;
   // Hosted services call each other directly (local_peers.h); services
@@ -185,14 +188,15 @@ absl::StatusOr<std::unique_ptr<identity::Verifier>> MakeVerifier(
   return identity::TokenVerifier::Create(verifier_options, std::move(keys));
 }
 
-absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const ServerOptions& options,
-                                                          const storage::Keyring* keyring,
-                                                          absl::string_view service,
-                                                          std::vector<std::string> cfs) {
+absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
+    const ServerOptions& options, const storage::Keyring* keyring,
+    std::shared_ptr<rocksdb::Cache> block_cache, absl::string_view service,
+    std::vector<std::string> cfs) {
   cfs.push_back(audit::kAuditColumnFamily);
   return storage::Store::Open({.path = absl::StrCat(options.data_dir, "/", service),
                                .column_families = std::move(cfs),
-                               .keyring = keyring});
+                               .keyring = keyring,
+                               .block_cache = std::move(block_cache)});
 }
 
 // Follows the registry's `events` with a durable cursor in `store` and calls
@@ -383,6 +387,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
         "`<key id> <base64 of 32 random bytes>`, mode 0600; `samepaged new-encryption-key` "
         "prints one)");
   }
+  p.block_cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_mb) << 20);
   // Every hosted service's calls go on record in its own database.
   auto start_audit = [&p, &options](const char* service,
                                     storage::Store* store) -> absl::StatusOr<rpc::AuditSink*> {
@@ -402,8 +407,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     return PeersChoice{.local = p.local_peers.get()};
   };
   if (Hosts(options, "directory")) {
-    ASSIGN_OR_RETURN(p.directory_store, OpenStore(options, p.keyring.get(), "directory",
-                                                  directory::DirectoryStore::ColumnFamilies()));
+    ASSIGN_OR_RETURN(p.directory_store,
+                     OpenStore(options, p.keyring.get(), p.block_cache, "directory",
+                               directory::DirectoryStore::ColumnFamilies()));
     p.directory = std::make_unique<directory::Directory>(p.directory_store.get(), p.clock);
     RETURN_IF_ERROR(p.directory->Init());
     p.local.directory = p.directory.get();
@@ -415,8 +421,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     serving.push_back("samepage.directory.v1.Directory");
   }
   if (Hosts(options, "registry")) {
-    ASSIGN_OR_RETURN(p.registry_store, OpenStore(options, p.keyring.get(), "registry",
-                                                 registry::RegistryStore::ColumnFamilies()));
+    ASSIGN_OR_RETURN(p.registry_store,
+                     OpenStore(options, p.keyring.get(), p.block_cache, "registry",
+                               registry::RegistryStore::ColumnFamilies()));
     p.registry = std::make_unique<registry::Registry>(
         p.registry_store.get(), p.clock, peers_for({"directory"}).As<registry::DirectoryLookup>());
     RETURN_IF_ERROR(p.registry->Init());
@@ -427,8 +434,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     serving.push_back("samepage.registry.v1.CaseRegistry");
   }
   if (Hosts(options, "caseplan")) {
-    ASSIGN_OR_RETURN(p.caseplan_store, OpenStore(options, p.keyring.get(), "caseplan",
-                                                 caseplan::CasePlanColumnFamilies()));
+    ASSIGN_OR_RETURN(p.caseplan_store, OpenStore(options, p.keyring.get(), p.block_cache,
+                                                 "caseplan", caseplan::CasePlanColumnFamilies()));
     auto* peers = peers_for({"registry", "directory", "sharing"}).As<caseplan::Peers>();
     p.plans = std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock, peers);
     p.notes = std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock, peers);
@@ -438,7 +445,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     serving.push_back("samepage.caseplan.v1.CasePlans");
   }
   if (Hosts(options, "sharing")) {
-    ASSIGN_OR_RETURN(p.sharing_store, OpenStore(options, p.keyring.get(), "sharing",
+    ASSIGN_OR_RETURN(p.sharing_store, OpenStore(options, p.keyring.get(), p.block_cache, "sharing",
                                                 sharing::SharingColumnFamilies()));
     auto* peers = peers_for({"registry", "directory"}).As<sharing::Peers>();
     p.decisions = std::make_unique<sharing::DecisionPoint>(p.sharing_store.get(), p.clock, peers);
@@ -455,7 +462,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     serving.push_back("samepage.sharing.v1.Sharing");
   }
   if (Hosts(options, "updates")) {
-    ASSIGN_OR_RETURN(p.updates_store, OpenStore(options, p.keyring.get(), "updates",
+    ASSIGN_OR_RETURN(p.updates_store, OpenStore(options, p.keyring.get(), p.block_cache, "updates",
                                                 updates::UpdatesColumnFamilies()));
     auto* peers = peers_for({"registry", "directory", "sharing"}).As<updates::Peers>();
     p.fanout = std::make_unique<updates::Fanout>(peers);

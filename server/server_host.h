@@ -66,6 +66,10 @@ struct ServerOptions {
   // Audit entries are synced within this time (0: before their call
   // answers); see audit::AuditLog.
   absl::Duration audit_sync_interval = absl::Milliseconds(20);
+  // RocksDB's cache of recently read blocks, one for all the hosted
+  // services' databases. What it does not hold is read from the files (the
+  // operating system's page cache, else the disk).
+  int64_t block_cache_mb = 256;
   // Where services hosted elsewhere listen ("directory" -> "host:port").
   // Services hosted here are reached on this server's own port.
   std::map<std::string, std::string> peers;

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/storage/format_upgrade.h"
 #include "common/storage/keyring.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 
 namespace samepage::storage {
@@ -54,6 +55,10 @@ struct StoreOptions {
   // The environment RocksDB reaches the disk through; null for the default.
   // Tests pass one that fails or stalls writes. Must outlive the store.
   rocksdb::Env* env = nullptr;
+  // RocksDB's cache of uncompressed blocks, which the server shares among
+  // all its databases (sized by the operator, --block_cache_mb); null: a
+  // cache of 32 MiB of the store's own.
+  std::shared_ptr<rocksdb::Cache> block_cache;
 };
 
 // A point-in-time view for reads that must agree with each other.

@@ -152,6 +152,13 @@ TEST(OptionsCheckTest, AddressesServicesAndPeers) {
               HasSubstr("--peer: the caseplan service calls the registry"));
   options.peers = {{"registry", "r:1"}, {"directory", "d:1"}, {"sharing", "s:1"}};
   EXPECT_TRUE(CheckServerOptions(options, Describe).ok());
+  options.block_cache_mb = 0;
+  EXPECT_THAT(std::string(CheckServerOptions(options, Describe).message()),
+              HasSubstr("--block_cache_mb: 0 is not between 1 and 1048576 (MiB)"));
+  options.block_cache_mb = int64_t{256} << 20;  // bytes, by mistake
+  EXPECT_THAT(std::string(CheckServerOptions(options, Describe).message()),
+              HasSubstr("--block_cache_mb: 268435456 is not between"));
+  options.block_cache_mb = 256;
   options.listen_address = "0.0.0.0";
   EXPECT_THAT(std::string(CheckServerOptions(options, Describe).message()),
               HasSubstr("--listen: \"0.0.0.0\" is not host:port"));

@@ -8,6 +8,7 @@
 #include "common/storage/page_token.h"
 #include "common/storage/store.h"
 #include "gtest/gtest.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/statistics.h"
 #include "tests/testing/temp_dir.h"
 
@@ -347,6 +348,35 @@ TEST(StoreTest, SyncWalSyncsOnlyWhatNoSyncedCommitHasSynced) {
   before = syncs();
   ASSERT_TRUE((*store)->SyncWal().ok());
   EXPECT_GT(syncs(), before);
+}
+
+TEST(StoreTest, StoresShareTheBlockCacheTheyAreGiven) {
+  TempDir first_dir, second_dir;
+  // Blocks are cached when read from a table file: reopening a database
+  // moves what its log held into one.
+  for (const TempDir* dir : {&first_dir, &second_dir}) {
+    auto store = OpenAt(dir->path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Transact([](const ReadView&, Batch& batch) {
+                      batch.Put("records", "k", std::string(4096, 'v'));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(8 << 20);
+  auto first = Store::Open(
+      {.path = first_dir.path(), .column_families = {"records", "index"}, .block_cache = cache});
+  auto second = Store::Open(
+      {.path = second_dir.path(), .column_families = {"records", "index"}, .block_cache = cache});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  size_t used = cache->GetUsage();
+  ASSERT_TRUE((*first)->reader().Get("records", "k")->has_value());
+  EXPECT_GT(cache->GetUsage(), used);
+  used = cache->GetUsage();
+  ASSERT_TRUE((*second)->reader().Get("records", "k")->has_value());
+  EXPECT_GT(cache->GetUsage(), used);
 }
 
 TEST(StoreTest, RefusesNewerFormatVersion) {
