@@ -328,9 +328,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   if (options.read_only) names = existing;
   // Every column family of the database shares one block cache (the
   // default is a cache of its own per column family; the server shares one
-  // among its databases too), and point lookups
-  // skip files that cannot hold the key (a Bloom filter per file, 10 bits a
-  // key): most reads are Gets of one record by id.
+  // among its databases too), and point lookups skip files that cannot hold
+  // the key (a Bloom filter per file, 10 bits a key): most reads are Gets of
+  // one record by id.
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache =
       options.block_cache != nullptr ? options.block_cache : rocksdb::NewLRUCache(32 << 20);
