@@ -1,10 +1,11 @@
 #include "common/storage/store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -13,8 +14,8 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
-#include "rocksdb/table.h"
 #include "rocksdb/statistics.h"
+#include "rocksdb/table.h"
 #include "rocksdb/utilities/options_util.h"
 #include "rocksdb/write_batch.h"
 
@@ -283,6 +284,7 @@ struct Store::PendingCommit {
   Batch batch;
   uint64_t seq = 0;
   bool sync = true;  // the WAL must be synced before this commit returns
+  bool independent = false;  // see Store::AppendUnsynced
   bool done = false;  // guarded by the store's write_mu_
   absl::Status status;
   // Signalled when `done` is set, and when the leader leaves with this
@@ -451,12 +453,12 @@ std::unique_ptr<ReadView> Store::Snapshot() const {
 }
 
 absl::Status Store::Transact(const std::function<absl::Status(const ReadView&, Batch&)>& fn) {
-  return TransactWith(fn, /*sync=*/true);
+  return TransactWith(fn, CommitKind::kSynced);
 }
 
 absl::Status Store::TransactUnsynced(
     const std::function<absl::Status(const ReadView&, Batch&)>& fn) {
-  return TransactWith(fn, /*sync=*/false);
+  return TransactWith(fn, CommitKind::kUnsynced);
 }
 
 absl::Status Store::SyncWal() {
@@ -547,25 +549,34 @@ absl::Status Store::WriteToRocks(const rocksdb::WriteOptions& options, rocksdb::
 }
 
 absl::Status Store::TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                                 bool sync) {
+                                 CommitKind kind) {
   std::vector<std::function<void()>> to_notify;
-  absl::Status result = TransactLocked(fn, sync, to_notify);
+  absl::Status result = TransactLocked(fn, kind, to_notify);
   // Outside the locks: a waiter may read events or start a write.
   for (auto& waiter : to_notify) waiter();
   return result;
 }
 
+absl::Status Store::AppendUnsynced(const std::function<absl::Status(Batch&)>& fn) {
+  return TransactWith([&fn](const ReadView&, Batch& batch) { return fn(batch); },
+                      CommitKind::kIndependentUnsynced);
+}
+
 absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                                   bool sync, std::vector<std::function<void()>>& to_notify) {
+                                   CommitKind kind, std::vector<std::function<void()>>& to_notify) {
   absl::MutexLock write_lock(&write_mu_);
   Batch batch(next_revision_);
   PendingReadView view(this);
   RETURN_IF_ERROR(fn(view, batch));
+  const bool independent = kind == CommitKind::kIndependentUnsynced;
+  if (independent && !batch.events_.empty()) {
+    return absl::InternalError("an independent append must not carry events");
+  }
   if (batch.ops_.empty() && batch.events_.empty()) {
     // Nothing to write, but `fn` may have read batches that are not durable
     // yet: answer only once they are.
     std::shared_ptr<PendingCommit> newest = newest_commit_;
-    if (newest == nullptr) return absl::OkStatus();
+    if (independent || newest == nullptr) return absl::OkStatus();
     while (!newest->done) newest->changed.Wait(&write_mu_);
     return newest->status;
   }
@@ -573,24 +584,47 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
 
   auto mine = std::make_shared<PendingCommit>(std::move(batch));
   mine->seq = next_seq_++;
-  mine->sync = sync;
-  for (const Batch::Op& op : mine->batch.ops_) {
-    PendingValue& entry = pending_[op.cf][op.key];
-    entry.value = op.value;
-    entry.seq = mine->seq;
+  mine->sync = kind == CommitKind::kSynced;
+  mine->independent = independent;
+  if (!independent) {
+    // Later transactions read what this one wrote until it is in RocksDB.
+    for (const Batch::Op& op : mine->batch.ops_) {
+      PendingValue& entry = pending_[op.cf][op.key];
+      entry.value = op.value;
+      entry.seq = mine->seq;
+    }
+    next_revision_ = mine->batch.next_revision();
+    newest_commit_ = mine;
   }
-  next_revision_ = mine->batch.next_revision();
   queue_.push_back(mine);
-  newest_commit_ = mine;
 
   // Wait while another thread's group is being written; then either ours was
-  // in a group that finished, or we lead the next one.
-  while (!mine->done && leader_active_) mine->changed.Wait(&write_mu_);
-  if (mine->done) return mine->status;
+  // in a group that finished, or we lead the next one. A leader whose group
+  // held only independent appends leads again for its own commit.
+  for (;;) {
+    while (!mine->done && leader_active_) mine->changed.Wait(&write_mu_);
+    if (mine->done) return mine->status;
+    LeadGroup(to_notify);
+  }
+}
 
+void Store::LeadGroup(std::vector<std::function<void()>>& to_notify) {
   leader_active_ = true;
+  // Independent appends go first, in a group of their own and unsynced: they
+  // read nothing queued before them and nothing reads them, so they need not
+  // wait for (and pay) the fsync of the synced transactions queued meanwhile.
+  // This is what keeps the audit entry of a write call from waiting for a
+  // second fsync after the write's own.
+  auto dependents = std::stable_partition(queue_.begin(), queue_.end(),
+                                          [](const auto& commit) { return commit->independent; });
+  const bool appends = dependents != queue_.begin();
   std::vector<std::shared_ptr<PendingCommit>> group;
-  group.swap(queue_);
+  if (appends) {
+    group.assign(queue_.begin(), dependents);
+    queue_.erase(queue_.begin(), dependents);
+  } else {
+    group.swap(queue_);
+  }
   absl::Status status;
   {
     // Others run their `fn` and queue up meanwhile.
@@ -609,7 +643,11 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
     write_mu_.Lock();
   }
 
-  if (status.ok()) {
+  for (const auto& member : group) {
+    member->done = true;
+    member->status = status;
+  }
+  if (status.ok() && !appends) {
     // Forget pending values that are now in RocksDB, unless a later queued
     // transaction wrote the key again.
     uint64_t last_seq = group.back()->seq;
@@ -621,7 +659,6 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
     int64_t newest_revision = 0;
     for (const auto& member : group) {
       if (!member->batch.events_.empty()) newest_revision = member->batch.events_.back().first;
-      member->done = true;
     }
     if (newest_revision != 0) {
       absl::MutexLock lock(&revision_mu_);
@@ -629,26 +666,27 @@ absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadVi
       for (auto& [id, waiter] : waiters_) to_notify.push_back(std::move(waiter));
       waiters_.clear();
     }
-  } else {
-    // Everything queued since may have read what just failed: fail it too,
-    // and start again from what is on disk.
-    for (const auto& member : group) {
-      member->done = true;
-      member->status = status;
-    }
+  } else if (!status.ok() && !appends) {
+    // Every transaction queued since may have read what just failed: fail it
+    // too, and start again from what is on disk. Independent appends read
+    // nothing and stay queued.
+    std::vector<std::shared_ptr<PendingCommit>> kept;
     for (const auto& member : queue_) {
+      if (member->independent) {
+        kept.push_back(member);
+        continue;
+      }
       member->done = true;
       member->status = status;
       member->changed.SignalAll();
     }
-    queue_.clear();
+    queue_.swap(kept);
     pending_.clear();
     next_revision_ = LatestRevision() + 1;
   }
   leader_active_ = false;
   for (const auto& member : group) member->changed.SignalAll();
   if (!queue_.empty()) queue_.front()->changed.SignalAll();
-  return mine->status;
 }
 
 Store::ObserverId Store::ObserveWrites(WriteObserver fn) {

@@ -150,6 +150,16 @@ class Store {
   // told has been made.
   absl::Status TransactUnsynced(const std::function<absl::Status(const ReadView&, Batch&)>& fn);
 
+  // An unsynced write (as TransactUnsynced) of a batch that depends on
+  // nothing queued before it and that no transaction reads: an append to a
+  // log of its own, such as the audit trail. It may be written ahead of
+  // synced transactions queued before it, in a group of appends only, so it
+  // waits at most for the write already in flight, never for the next
+  // group's fsync. `fn` runs serially with transactions (so appends are
+  // written in the order their `fn` ran) and must not append events. When
+  // the write fails, only the appends in it fail.
+  absl::Status AppendUnsynced(const std::function<absl::Status(Batch&)>& fn);
+
   // Makes everything committed so far durable (syncs the write-ahead log).
   // No fsync when nothing was written unsynced since the last sync.
   absl::Status SyncWal();
@@ -220,12 +230,17 @@ class Store {
     std::optional<std::string> value;
     uint64_t seq = 0;
   };
+  enum class CommitKind { kSynced, kUnsynced, kIndependentUnsynced };
   // Runs `fn`, queues its batch and waits for it to be committed (leading
   // the group write when no other thread is); collects event waiters to call.
   absl::Status TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                              bool sync, std::vector<std::function<void()>>& to_notify);
+                              CommitKind kind, std::vector<std::function<void()>>& to_notify);
   absl::Status TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                            bool sync);
+                            CommitKind kind);
+  // Writes the next group from the queue: its independent appends if it
+  // holds any, else everything queued. Called with no other leader active.
+  void LeadGroup(std::vector<std::function<void()>>& to_notify)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Writes `group` in one RocksDB write, synced unless no member asks for
   // it (after a failed write, see WriteToRocks).
   absl::Status WriteGroup(const std::vector<std::shared_ptr<PendingCommit>>& group);

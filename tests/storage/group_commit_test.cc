@@ -25,7 +25,8 @@ namespace {
 using ::samepage::testing::TempDir;
 
 // A file system whose write-ahead log appends can be held (to make a group
-// form behind a write in flight) and made to fail as on a full disk.
+// form behind a write in flight) and made to fail as on a full disk, and
+// whose log syncs can be held.
 class FaultyWalFileSystem : public rocksdb::FileSystemWrapper {
  public:
   FaultyWalFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
@@ -47,6 +48,26 @@ class FaultyWalFileSystem : public rocksdb::FileSystemWrapper {
   bool AwaitHeldAppend(absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&waiting_), timeout);
+  }
+  // Holds every WAL sync until let through; `n` more may pass.
+  void HoldSyncs() {
+    absl::MutexLock lock(&mu_);
+    syncs_held_ = true;
+  }
+  void LetSyncsThrough(int n) {
+    absl::MutexLock lock(&mu_);
+    syncs_allowed_ += n;
+  }
+  void ReleaseSyncs() {
+    absl::MutexLock lock(&mu_);
+    syncs_held_ = false;
+  }
+  // Waits until a WAL sync is held.
+  bool AwaitHeldSync(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(
+                                    +[](int* n) { return *n > 0; }, &syncs_waiting_),
+                                timeout);
   }
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
@@ -76,9 +97,32 @@ class FaultyWalFileSystem : public rocksdb::FileSystemWrapper {
       return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
     }
 
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+      fs_->SyncGate();
+      return FSWritableFileOwnerWrapper::Sync(options, dbg);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
+      fs_->SyncGate();
+      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+    }
+
    private:
     FaultyWalFileSystem* fs_;
   };
+
+  // Blocks while syncs are held and none is let through.
+  void SyncGate() {
+    absl::MutexLock lock(&mu_);
+    ++syncs_waiting_;
+    mu_.Await(absl::Condition(this, &FaultyWalFileSystem::SyncMayPass));
+    --syncs_waiting_;
+    if (syncs_held_) --syncs_allowed_;
+  }
+  bool SyncMayPass() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !syncs_held_ || syncs_allowed_ > 0;
+  }
 
   // Blocks while held; false when the append must fail.
   bool Gate() {
@@ -93,6 +137,9 @@ class FaultyWalFileSystem : public rocksdb::FileSystemWrapper {
   bool held_ ABSL_GUARDED_BY(mu_) = false;
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;
   bool failing_ ABSL_GUARDED_BY(mu_) = false;
+  bool syncs_held_ ABSL_GUARDED_BY(mu_) = false;
+  int syncs_allowed_ ABSL_GUARDED_BY(mu_) = 0;
+  int syncs_waiting_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 absl::StatusOr<std::unique_ptr<Store>> OpenAt(const std::string& path, rocksdb::Env* env = nullptr) {
@@ -325,6 +372,110 @@ TEST(GroupCommitTest, ReadOnlyTransactionWaitsForWhatItRead) {
   writer.join();
   reader.join();
   EXPECT_EQ(read_status.code(), absl::StatusCode::kResourceExhausted) << read_status;
+}
+
+// An independent append queued behind a synced transaction is written in a
+// group of its own as soon as the write in flight is done: it does not wait
+// for the queued transaction's fsync. The transaction still reads what the
+// write in flight wrote, and both end up on disk.
+TEST(GroupCommitTest, AppendDoesNotWaitForTheFsyncOfTransactionsQueuedBeforeIt) {
+  TempDir dir;
+  FaultyWalFileSystem fs;
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
+  auto store = OpenAt(dir.path(), env.get());
+  ASSERT_TRUE(store.ok()) << store.status();
+  fs.HoldSyncs();
+  std::thread first([&] {
+    EXPECT_TRUE((*store)
+                    ->Transact([](const ReadView&, Batch& batch) {
+                      batch.Put("records", "first", "1");
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  ASSERT_TRUE(fs.AwaitHeldSync(absl::Seconds(10)));
+  // Queued while the first is being synced: a transaction, then an append.
+  absl::Notification second_queued;
+  absl::Notification second_done;
+  std::string second_read;
+  std::thread second([&] {
+    EXPECT_TRUE((*store)
+                    ->Transact([&](const ReadView& view, Batch& batch) {
+                      auto first_value = view.Get("records", "first");
+                      second_read = first_value.ok() ? first_value->value_or("none") : "error";
+                      batch.Put("records", "second", "2");
+                      second_queued.Notify();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    second_done.Notify();
+  });
+  ASSERT_TRUE(second_queued.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::Notification append_queued;
+  absl::Notification append_done;
+  absl::Status append_status;
+  std::thread append([&] {
+    append_status = (*store)->AppendUnsynced([&](Batch& batch) {
+      batch.Put("records", "appended", "a");
+      append_queued.Notify();  // queued under the same lock as `fn` runs
+      return absl::OkStatus();
+    });
+    append_done.Notify();
+  });
+  ASSERT_TRUE(append_queued.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  // Let the first's sync through (only it is held so far); the second's
+  // sync stays held, and the append must finish meanwhile.
+  fs.LetSyncsThrough(1);
+  first.join();
+  EXPECT_TRUE(append_done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(append_status.ok()) << append_status;
+  EXPECT_FALSE(second_done.HasBeenNotified());
+  EXPECT_EQ((*store)->reader().Get("records", "appended")->value_or(""), "a");
+  fs.ReleaseSyncs();
+  second.join();
+  append.join();
+  EXPECT_EQ(second_read, "1");
+  EXPECT_EQ((*store)->reader().Get("records", "second")->value_or(""), "2");
+}
+
+// A failed append fails only the appends written with it; a transaction
+// queued behind it is written normally.
+TEST(GroupCommitTest, FailedAppendFailsOnlyTheAppends) {
+  TempDir dir;
+  FaultyWalFileSystem fs;
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
+  auto store = OpenAt(dir.path(), env.get());
+  ASSERT_TRUE(store.ok()) << store.status();
+  fs.SetFailing(true);
+  absl::Status appended = (*store)->AppendUnsynced([](Batch& batch) {
+    batch.Put("records", "appended", "a");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(appended.code(), absl::StatusCode::kResourceExhausted) << appended;
+  EXPECT_FALSE((*store)->reader().Get("records", "appended")->has_value());
+  fs.SetFailing(false);
+  EXPECT_TRUE((*store)
+                  ->Transact([](const ReadView&, Batch& batch) {
+                    batch.Put("records", "after", "1");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_TRUE((*store)
+                  ->AppendUnsynced([](Batch& batch) {
+                    batch.Put("records", "appended", "b");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ((*store)->reader().Get("records", "appended")->value_or(""), "b");
+  // Events belong to transactions, whose order appends do not keep.
+  absl::Status with_event = (*store)->AppendUnsynced([](Batch& batch) {
+    batch.AppendEvent("no");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(with_event.code(), absl::StatusCode::kInternal) << with_event;
+  EXPECT_EQ((*store)->LatestRevision(), 0);
 }
 
 }  // namespace
