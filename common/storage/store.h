@@ -157,7 +157,8 @@ class Store {
   // waits at most for the write already in flight, never for the next
   // group's fsync. `fn` runs serially with transactions (so appends are
   // written in the order their `fn` ran) and must not append events. When
-  // the write fails, only the appends in it fail.
+  // the write fails, only the appends in it fail: a caller whose appends
+  // build on each other (a hash chain) keeps one in flight at a time.
   absl::Status AppendUnsynced(const std::function<absl::Status(Batch&)>& fn);
 
   // Makes everything committed so far durable (syncs the write-ahead log).
