@@ -663,6 +663,17 @@ std::string ServerHost::MetricsPage() const {
   parts_->rpc_metrics.AppendTo(page);
   observe::AppendStoreMetrics(parts_->Stores(), page);
   observe::AppendConsumerMetrics(Consumers(), page);
+  std::vector<observe::AuditProgress> trails;
+  for (const auto& [service, log] : parts_->audits) {
+    audit::AuditLog::Progress p = log->progress();
+    trails.push_back({.service = service,
+                      .written = p.written,
+                      .synced = p.synced,
+                      .batches = p.batches,
+                      .waits = p.waits,
+                      .waited_seconds = absl::ToDoubleSeconds(p.waited)});
+  }
+  observe::AppendAuditMetrics(trails, page);
   return page.text();
 }
 

@@ -61,7 +61,7 @@ void AuditLog::Record(rpc::AuditRecord record, absl::AnyInvocable<void(absl::Sta
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(record), std::move(done)});
+      queue_.push_back({std::move(record), std::move(done), absl::Now()});
       return;
     }
   }
@@ -87,6 +87,15 @@ int64_t AuditLog::synced() const {
   return synced_;
 }
 
+AuditLog::Progress AuditLog::progress() const {
+  absl::MutexLock lock(&mu_);
+  return {.written = written_,
+          .synced = synced_,
+          .batches = groups_,
+          .waits = waits_,
+          .waited = waited_};
+}
+
 void AuditLog::Run() {
   const bool sync_each = sync_interval_ == absl::ZeroDuration();
   // When the oldest entry that is written but not synced was written.
@@ -108,11 +117,16 @@ void AuditLog::Run() {
     if (!group.empty()) {
       absl::Status written = Append(group, sync_each);
       if (written.ok()) {
-        if (!sync_each && !unsynced_since.has_value()) unsynced_since = absl::Now();
+        const absl::Time now = absl::Now();
+        if (!sync_each && !unsynced_since.has_value()) unsynced_since = now;
+        absl::Duration waited;
+        for (const Pending& pending : group) waited += now - pending.queued;
         absl::MutexLock lock(&mu_);
         written_ = sequence_;
         if (sync_each) synced_ = sequence_;
         ++groups_;
+        waits_ += static_cast<int64_t>(group.size());
+        waited_ += waited;
       }
       // Outside the lock: finishing a call may take gRPC's locks.
       for (Pending& pending : group) pending.done(written);

@@ -58,10 +58,23 @@ class AuditLog final : public rpc::AuditSink {
   // The newest entry known to be synced to disk.
   int64_t synced() const;
 
+  // For the metrics page: what is written and synced, and how long calls
+  // waited for their records, from handing them over to their batch being
+  // written (the part of a call's time the trail adds before it can finish).
+  struct Progress {
+    int64_t written = 0;
+    int64_t synced = 0;
+    int64_t batches = 0;
+    int64_t waits = 0;      // records written
+    absl::Duration waited;  // their waits, in all
+  };
+  Progress progress() const;
+
  private:
   struct Pending {
     rpc::AuditRecord record;
     absl::AnyInvocable<void(absl::Status)> done;
+    absl::Time queued;
   };
   AuditLog(storage::Store* store, const Clock* clock, std::string service,
            absl::Duration sync_interval)
@@ -85,6 +98,8 @@ class AuditLog final : public rpc::AuditSink {
   int64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t groups_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t synced_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t waits_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration waited_ ABSL_GUARDED_BY(mu_);
 
   // The chain's head; touched by the writer thread only (and Start).
   int64_t sequence_ = 0;

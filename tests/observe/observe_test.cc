@@ -104,6 +104,16 @@ class ObservedServer : public ::testing::Test {
     return res->body;
   }
 
+  // The value of one sample line of the page (`name{labels}`); -1 when the
+  // page has no such line.
+  double Sample(const std::string& series) {
+    std::string page = Scrape();
+    std::string key = "\n" + series + " ";
+    size_t at = page.find(key);
+    if (at == std::string::npos) return -1.0;
+    return std::stod(page.substr(at + key.size()));
+  }
+
   TempDir dir_;
   std::string log_path_;
   std::FILE* log_ = nullptr;
@@ -185,11 +195,7 @@ TEST_F(ObservedServer, MetricsPageCountsCallsByMethodAndStatus) {
 
 TEST_F(ObservedServer, WritesShowInStoreMetrics) {
   auto wal_syncs = [this] {
-    std::string page = Scrape();
-    std::string key = "samepage_store_wal_syncs_total{service=\"directory\"} ";
-    size_t at = page.find(key);
-    if (at == std::string::npos) return -1.0;
-    return std::stod(page.substr(at + key.size()));
+    return Sample("samepage_store_wal_syncs_total{service=\"directory\"}");
   };
   double before = wal_syncs();
   ASSERT_GE(before, 0);
@@ -202,6 +208,35 @@ TEST_F(ObservedServer, WritesShowInStoreMetrics) {
       directory_->CreateOrganization(ServerFixture::Context(admin_token_).get(), req, &org);
   ASSERT_TRUE(created.ok()) << created.error_message();
   EXPECT_GT(wal_syncs(), before);
+}
+
+// Every call's record shows in its service's audit trail metrics, with the
+// time the call waited for it.
+TEST_F(ObservedServer, CallsShowInAuditMetrics) {
+  const std::string trail = "{service=\"directory\"}";
+  double entries = Sample("samepage_audit_entries_total" + trail);
+  double waits = Sample("samepage_audit_wait_seconds_count" + trail);
+  ASSERT_GE(entries, 0);
+  ASSERT_GE(waits, 0);
+  EXPECT_GE(Sample("samepage_audit_unsynced_entries" + trail), 0);
+  dir::CreateOrganizationRequest req;
+  req.set_organization_id("sunrise");
+  req.mutable_organization()->set_display_name("Sunrise Family Services");
+  req.mutable_organization()->set_kind(dir::Organization::KIND_CHILD_WELFARE_AGENCY);
+  dir::Organization org;
+  grpc::Status created =
+      directory_->CreateOrganization(ServerFixture::Context(admin_token_).get(), req, &org);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+  // A refused call is on record too.
+  dir::GetOrganizationRequest get;
+  get.set_name("organizations/sunrise");
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(directory_->GetOrganization(&anonymous, get, &org).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Sample("samepage_audit_entries_total" + trail), entries + 2);
+  EXPECT_EQ(Sample("samepage_audit_wait_seconds_count" + trail), waits + 2);
+  EXPECT_GT(Sample("samepage_audit_wait_seconds_sum" + trail), 0);
+  EXPECT_GE(Sample("samepage_audit_batches_total" + trail), 1);
 }
 
 TEST_F(ObservedServer, LogsEachCallAsJsonWithTheRequestIdItReturns) {
