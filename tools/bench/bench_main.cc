@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -505,6 +506,17 @@ int Main() {
   if (const std::string only = absl::GetFlag(FLAGS_read_op); !only.empty()) {
     std::erase_if(read_ops, [&](const WeightedOp& op) { return op.name != only; });
   }
+  // How long calls wait for their audit records, per service, in a run:
+  // the part of a call's time the audit trail adds before it can finish.
+  auto audit_waits = [&] {
+    absl::StatusOr<std::map<std::string, AuditWait>> waits = AuditWaits(*metrics_port);
+    return waits.ok() ? *std::move(waits) : std::map<std::string, AuditWait>();
+  };
+  auto print_audit_waits = [](const std::map<std::string, AuditWait>& before,
+                              const std::map<std::string, AuditWait>& after) {
+    std::printf("  audit wait per call (mean): %s\n", MeanAuditWaits(before, after).c_str());
+  };
+  std::map<std::string, AuditWait> before_reads = audit_waits();
   auto [null_run, reads] = Alternate(
       [&](int) { return std::vector<WeightedOp>{BaselineNullOp(*baseline_stub)}; },
       [&](int) { return read_ops; }, concurrency, duration, rounds, [] {});
@@ -512,6 +524,7 @@ int Main() {
   RunResult health_run = RunFor({HealthCheckOp(stubs)}, concurrency, duration);
   PrintResult("samepaged Health Check (its own per-call overhead, for information)", health_run);
   PrintResult("reads", reads);
+  print_audit_waits(before_reads, audit_waits());
   if (absl::GetFlag(FLAGS_reads_only)) {
     std::printf("reads / null gRPC server: %.2f  (goal >= 0.50)\n", Rate(reads) / Rate(null_run));
     (*server)->Stop();
@@ -520,6 +533,7 @@ int Main() {
   }
   std::string run_id = absl::StrCat("b", absl::ToUnixSeconds(absl::Now()));
   auto etags = PlanEtags(stubs, **tokens, pop, concurrency);
+  std::map<std::string, AuditWait> before_writes = audit_waits();
   // How long the feeds and reactions take to absorb the writes just made
   // says whether they keep up with that write rate; the baseline runs after.
   auto [writes, rocks] = Alternate(
@@ -532,6 +546,7 @@ int Main() {
       },
       concurrency, duration, rounds, [&] { settle("the raw RocksDB baseline"); });
   PrintResult("durable writes", writes);
+  print_audit_waits(before_writes, audit_waits());
   PrintResult("baseline: raw RocksDB synced Put over gRPC", rocks);
   std::vector<WeightedOp> mixed = ReadOps(stubs, **tokens, pop);
   for (WeightedOp& op : WriteOps(stubs, **tokens, pop, run_id + "m", etags)) mixed.push_back(op);
