@@ -174,13 +174,15 @@ absl::Status AuditLog::Append(std::vector<Pending>& group, bool sync) {
     }
     return absl::OkStatus();
   };
-  // Unsynced, the entries are an independent append: they need not wait for
-  // the fsync of the writes queued meanwhile (a write call's entry would
-  // otherwise wait for a second fsync after its write's own).
-  RETURN_IF_ERROR(sync ? store_->Transact([&](const storage::ReadView&, storage::Batch& batch) {
-    return append(batch);
-  })
-                       : store_->AppendUnsynced(append));
+  if (sync) {
+    RETURN_IF_ERROR(store_->Transact(
+        [&](const storage::ReadView&, storage::Batch& batch) { return append(batch); }));
+  } else {
+    // An independent append: the entries need not wait for the fsync of
+    // the writes queued meanwhile (a write call's entry would otherwise wait
+    // for a second fsync after its write's own).
+    RETURN_IF_ERROR(store_->AppendUnsynced(append));
+  }
   // Only what was written moves the head: a failed write is not part of the
   // chain, and the next group continues from the last written entry.
   sequence_ = sequence;

@@ -62,8 +62,8 @@ class AuditLog final : public rpc::AuditSink {
   // waited for their records, from handing them over to their batch being
   // written (the part of a call's time the trail adds before it can finish).
   struct Progress {
-    int64_t written = 0;
-    int64_t synced = 0;
+    int64_t written = 0;  // as written()
+    int64_t synced = 0;   // as synced()
     int64_t batches = 0;
     int64_t waits = 0;      // records written
     absl::Duration waited;  // their waits, in all

@@ -86,7 +86,7 @@ void AppendConsumerMetrics(const std::vector<ConsumerProgress>& consumers, Prome
 
 void AppendAuditMetrics(const std::vector<AuditProgress>& trails, PrometheusText& page) {
   page.Family("samepage_audit_entries_total", "counter",
-              "Entries written to a service's audit trail.");
+              "Entries in a service's audit trail (the newest entry's sequence number).");
   for (const AuditProgress& t : trails) {
     page.Sample("samepage_audit_entries_total", {{"service", t.service}},
                 static_cast<double>(t.written));
