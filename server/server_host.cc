@@ -16,6 +16,7 @@
 #include "common/events/event_consumer.h"
 #include "common/identity/jwks.h"
 #include "common/identity/person_status.h"
+#include "common/observe/audit_metrics.h"
 #include "common/observe/call_recorder.h"
 #include "common/observe/json_log.h"
 #include "common/observe/metrics_server.h"
@@ -663,16 +664,8 @@ std::string ServerHost::MetricsPage() const {
   parts_->rpc_metrics.AppendTo(page);
   observe::AppendStoreMetrics(parts_->Stores(), page);
   observe::AppendConsumerMetrics(Consumers(), page);
-  std::vector<observe::AuditProgress> trails;
-  for (const auto& [service, log] : parts_->audits) {
-    audit::AuditLog::Progress p = log->progress();
-    trails.push_back({.service = service,
-                      .written = p.written,
-                      .synced = p.synced,
-                      .batches = p.batches,
-                      .waits = p.waits,
-                      .waited_seconds = absl::ToDoubleSeconds(p.waited)});
-  }
+  std::vector<std::pair<std::string, const audit::AuditLog*>> trails;
+  for (const auto& [service, log] : parts_->audits) trails.emplace_back(service, log.get());
   observe::AppendAuditMetrics(trails, page);
   return page.text();
 }

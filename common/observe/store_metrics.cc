@@ -84,34 +84,4 @@ void AppendConsumerMetrics(const std::vector<ConsumerProgress>& consumers, Prome
   }
 }
 
-void AppendAuditMetrics(const std::vector<AuditProgress>& trails, PrometheusText& page) {
-  page.Family("samepage_audit_entries_total", "counter",
-              "Entries in a service's audit trail (the newest entry's sequence number).");
-  for (const AuditProgress& t : trails) {
-    page.Sample("samepage_audit_entries_total", {{"service", t.service}},
-                static_cast<double>(t.written));
-  }
-  page.Family("samepage_audit_unsynced_entries", "gauge",
-              "Audit entries written but not yet known to be synced to disk "
-              "(bounded by --audit_sync_interval).");
-  for (const AuditProgress& t : trails) {
-    page.Sample("samepage_audit_unsynced_entries", {{"service", t.service}},
-                static_cast<double>(std::max<int64_t>(0, t.written - t.synced)));
-  }
-  page.Family("samepage_audit_batches_total", "counter",
-              "Batches the audit writer wrote (each holds every record queued meanwhile).");
-  for (const AuditProgress& t : trails) {
-    page.Sample("samepage_audit_batches_total", {{"service", t.service}},
-                static_cast<double>(t.batches));
-  }
-  page.Family("samepage_audit_wait_seconds", "summary",
-              "Time calls waited for their audit record to be written before they could "
-              "finish.");
-  for (const AuditProgress& t : trails) {
-    page.Sample("samepage_audit_wait_seconds_sum", {{"service", t.service}}, t.waited_seconds);
-    page.Sample("samepage_audit_wait_seconds_count", {{"service", t.service}},
-                static_cast<double>(t.waits));
-  }
-}
-
 }  // namespace samepage::observe

@@ -23,17 +23,4 @@ struct ConsumerProgress {
 };
 void AppendConsumerMetrics(const std::vector<ConsumerProgress>& consumers, PrometheusText& page);
 
-// Each service's audit trail: entries written, entries not yet synced,
-// batches, and the time calls waited for their records (as a summary: its
-// sum over its count is the mean wait).
-struct AuditProgress {
-  std::string service;
-  int64_t written = 0;
-  int64_t synced = 0;
-  int64_t batches = 0;
-  int64_t waits = 0;
-  double waited_seconds = 0;
-};
-void AppendAuditMetrics(const std::vector<AuditProgress>& trails, PrometheusText& page);
-
 }  // namespace samepage::observe

@@ -670,17 +670,13 @@ void Store::LeadGroup(std::vector<std::function<void()>>& to_notify) {
     // Every transaction queued since may have read what just failed: fail it
     // too, and start again from what is on disk. Independent appends read
     // nothing and stay queued.
-    std::vector<std::shared_ptr<PendingCommit>> kept;
     for (const auto& member : queue_) {
-      if (member->independent) {
-        kept.push_back(member);
-        continue;
-      }
+      if (member->independent) continue;
       member->done = true;
       member->status = status;
       member->changed.SignalAll();
     }
-    queue_.swap(kept);
+    std::erase_if(queue_, [](const auto& member) { return member->done; });
     pending_.clear();
     next_revision_ = LatestRevision() + 1;
   }

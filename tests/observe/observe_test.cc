@@ -104,6 +104,18 @@ class ObservedServer : public ::testing::Test {
     return res->body;
   }
 
+  // An organization created by the administrator (a write, audited).
+  void CreateOrganization(const std::string& id) {
+    dir::CreateOrganizationRequest req;
+    req.set_organization_id(id);
+    req.mutable_organization()->set_display_name("Sunrise Family Services");
+    req.mutable_organization()->set_kind(dir::Organization::KIND_CHILD_WELFARE_AGENCY);
+    dir::Organization org;
+    grpc::Status created =
+        directory_->CreateOrganization(ServerFixture::Context(admin_token_).get(), req, &org);
+    ASSERT_TRUE(created.ok()) << created.error_message();
+  }
+
   // The value of one sample line of the page (`name{labels}`); -1 when the
   // page has no such line.
   double Sample(const std::string& series) {
@@ -199,14 +211,7 @@ TEST_F(ObservedServer, WritesShowInStoreMetrics) {
   };
   double before = wal_syncs();
   ASSERT_GE(before, 0);
-  dir::CreateOrganizationRequest req;
-  req.set_organization_id("sunrise");
-  req.mutable_organization()->set_display_name("Sunrise Family Services");
-  req.mutable_organization()->set_kind(dir::Organization::KIND_CHILD_WELFARE_AGENCY);
-  dir::Organization org;
-  grpc::Status created =
-      directory_->CreateOrganization(ServerFixture::Context(admin_token_).get(), req, &org);
-  ASSERT_TRUE(created.ok()) << created.error_message();
+  ASSERT_NO_FATAL_FAILURE(CreateOrganization("sunrise"));
   EXPECT_GT(wal_syncs(), before);
 }
 
@@ -219,18 +224,12 @@ TEST_F(ObservedServer, CallsShowInAuditMetrics) {
   ASSERT_GE(entries, 0);
   ASSERT_GE(waits, 0);
   EXPECT_GE(Sample("samepage_audit_unsynced_entries" + trail), 0);
-  dir::CreateOrganizationRequest req;
-  req.set_organization_id("sunrise");
-  req.mutable_organization()->set_display_name("Sunrise Family Services");
-  req.mutable_organization()->set_kind(dir::Organization::KIND_CHILD_WELFARE_AGENCY);
-  dir::Organization org;
-  grpc::Status created =
-      directory_->CreateOrganization(ServerFixture::Context(admin_token_).get(), req, &org);
-  ASSERT_TRUE(created.ok()) << created.error_message();
+  ASSERT_NO_FATAL_FAILURE(CreateOrganization("sunrise"));
   // A refused call is on record too.
   dir::GetOrganizationRequest get;
   get.set_name("organizations/sunrise");
   grpc::ClientContext anonymous;
+  dir::Organization org;
   EXPECT_EQ(directory_->GetOrganization(&anonymous, get, &org).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Sample("samepage_audit_entries_total" + trail), entries + 2);

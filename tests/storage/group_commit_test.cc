@@ -148,6 +148,17 @@ absl::StatusOr<std::unique_ptr<Store>> OpenAt(const std::string& path, rocksdb::
   return Store::Open(options);
 }
 
+// A store in a temporary folder whose write-ahead log goes through a
+// FaultyWalFileSystem (members in the order they are made and, reversed,
+// destroyed).
+struct FaultyStore {
+  TempDir dir;
+  FaultyWalFileSystem fs;
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenAt(dir.path(), env.get());
+};
+
 int64_t Counter(const ReadView& view) {
   auto value = view.Get("records", "counter");
   int64_t n = 0;
@@ -218,12 +229,9 @@ TEST(GroupCommitTest, ConcurrentTransactionsLoseNothingAndKeepRevisionOrder) {
 // A transaction queued behind a write in flight reads that write's values,
 // including through scans (a pending put shows, a pending delete hides).
 TEST(GroupCommitTest, QueuedTransactionReadsWhatTheWriteInFlightWrote) {
-  TempDir dir;
-  FaultyWalFileSystem fs;
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
-  auto store = OpenAt(dir.path(), env.get());
-  ASSERT_TRUE(store.ok()) << store.status();
+  FaultyStore faulty;
+  ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
+  auto& [dir, fs, env, store] = faulty;
   ASSERT_TRUE((*store)
                   ->Transact([](const ReadView&, Batch& batch) {
                     batch.Put("records", "k1", "old");
@@ -279,12 +287,9 @@ TEST(GroupCommitTest, QueuedTransactionReadsWhatTheWriteInFlightWrote) {
 // transaction queued behind it fail; nothing of them is visible; writes work
 // again once the disk does.
 TEST(GroupCommitTest, FailedGroupWriteFailsEveryMember) {
-  TempDir dir;
-  FaultyWalFileSystem fs;
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
-  auto store = OpenAt(dir.path(), env.get());
-  ASSERT_TRUE(store.ok()) << store.status();
+  FaultyStore faulty;
+  ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
+  auto& [dir, fs, env, store] = faulty;
   ASSERT_TRUE((*store)
                   ->Transact([](const ReadView&, Batch& batch) {
                     batch.Put("records", "counter", "1");
@@ -341,12 +346,9 @@ TEST(GroupCommitTest, FailedGroupWriteFailsEveryMember) {
 // A transaction that writes nothing but read a batch in flight answers only
 // once that batch is durable, and with its outcome.
 TEST(GroupCommitTest, ReadOnlyTransactionWaitsForWhatItRead) {
-  TempDir dir;
-  FaultyWalFileSystem fs;
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
-  auto store = OpenAt(dir.path(), env.get());
-  ASSERT_TRUE(store.ok()) << store.status();
+  FaultyStore faulty;
+  ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
+  auto& [dir, fs, env, store] = faulty;
   fs.Hold();
   std::thread writer([&] {
     EXPECT_FALSE((*store)
@@ -379,12 +381,9 @@ TEST(GroupCommitTest, ReadOnlyTransactionWaitsForWhatItRead) {
 // for the queued transaction's fsync. The transaction still reads what the
 // write in flight wrote, and both end up on disk.
 TEST(GroupCommitTest, AppendDoesNotWaitForTheFsyncOfTransactionsQueuedBeforeIt) {
-  TempDir dir;
-  FaultyWalFileSystem fs;
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
-  auto store = OpenAt(dir.path(), env.get());
-  ASSERT_TRUE(store.ok()) << store.status();
+  FaultyStore faulty;
+  ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
+  auto& [dir, fs, env, store] = faulty;
   fs.HoldSyncs();
   std::thread first([&] {
     EXPECT_TRUE((*store)
@@ -442,12 +441,9 @@ TEST(GroupCommitTest, AppendDoesNotWaitForTheFsyncOfTransactionsQueuedBeforeIt) 
 // A failed append fails only the appends written with it; a transaction
 // queued behind it is written normally.
 TEST(GroupCommitTest, FailedAppendFailsOnlyTheAppends) {
-  TempDir dir;
-  FaultyWalFileSystem fs;
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(&fs, [](auto*) {}));
-  auto store = OpenAt(dir.path(), env.get());
-  ASSERT_TRUE(store.ok()) << store.status();
+  FaultyStore faulty;
+  ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
+  auto& [dir, fs, env, store] = faulty;
   fs.SetFailing(true);
   absl::Status appended = (*store)->AppendUnsynced([](Batch& batch) {
     batch.Put("records", "appended", "a");
