@@ -231,7 +231,8 @@ TEST(GroupCommitTest, ConcurrentTransactionsLoseNothingAndKeepRevisionOrder) {
 TEST(GroupCommitTest, QueuedTransactionReadsWhatTheWriteInFlightWrote) {
   FaultyStore faulty;
   ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
-  auto& [dir, fs, env, store] = faulty;
+  auto& store = faulty.store;
+  FaultyWalFileSystem& fs = faulty.fs;
   ASSERT_TRUE((*store)
                   ->Transact([](const ReadView&, Batch& batch) {
                     batch.Put("records", "k1", "old");
@@ -289,7 +290,9 @@ TEST(GroupCommitTest, QueuedTransactionReadsWhatTheWriteInFlightWrote) {
 TEST(GroupCommitTest, FailedGroupWriteFailsEveryMember) {
   FaultyStore faulty;
   ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
-  auto& [dir, fs, env, store] = faulty;
+  auto& store = faulty.store;
+  FaultyWalFileSystem& fs = faulty.fs;
+  const TempDir& dir = faulty.dir;
   ASSERT_TRUE((*store)
                   ->Transact([](const ReadView&, Batch& batch) {
                     batch.Put("records", "counter", "1");
@@ -348,7 +351,8 @@ TEST(GroupCommitTest, FailedGroupWriteFailsEveryMember) {
 TEST(GroupCommitTest, ReadOnlyTransactionWaitsForWhatItRead) {
   FaultyStore faulty;
   ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
-  auto& [dir, fs, env, store] = faulty;
+  auto& store = faulty.store;
+  FaultyWalFileSystem& fs = faulty.fs;
   fs.Hold();
   std::thread writer([&] {
     EXPECT_FALSE((*store)
@@ -383,7 +387,8 @@ TEST(GroupCommitTest, ReadOnlyTransactionWaitsForWhatItRead) {
 TEST(GroupCommitTest, AppendDoesNotWaitForTheFsyncOfTransactionsQueuedBeforeIt) {
   FaultyStore faulty;
   ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
-  auto& [dir, fs, env, store] = faulty;
+  auto& store = faulty.store;
+  FaultyWalFileSystem& fs = faulty.fs;
   fs.HoldSyncs();
   std::thread first([&] {
     EXPECT_TRUE((*store)
@@ -443,7 +448,8 @@ TEST(GroupCommitTest, AppendDoesNotWaitForTheFsyncOfTransactionsQueuedBeforeIt) 
 TEST(GroupCommitTest, FailedAppendFailsOnlyTheAppends) {
   FaultyStore faulty;
   ASSERT_TRUE(faulty.store.ok()) << faulty.store.status();
-  auto& [dir, fs, env, store] = faulty;
+  auto& store = faulty.store;
+  FaultyWalFileSystem& fs = faulty.fs;
   fs.SetFailing(true);
   absl::Status appended = (*store)->AppendUnsynced([](Batch& batch) {
     batch.Put("records", "appended", "a");
