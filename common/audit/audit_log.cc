@@ -72,21 +72,6 @@ void AuditLog::Record(rpc::AuditRecord record, absl::AnyInvocable<void(absl::Sta
 
 bool AuditLog::HasWork() const { return stopping_ || !queue_.empty(); }
 
-int64_t AuditLog::written() const {
-  absl::MutexLock lock(&mu_);
-  return written_;
-}
-
-int64_t AuditLog::groups() const {
-  absl::MutexLock lock(&mu_);
-  return groups_;
-}
-
-int64_t AuditLog::synced() const {
-  absl::MutexLock lock(&mu_);
-  return synced_;
-}
-
 AuditLog::Progress AuditLog::progress() const {
   absl::MutexLock lock(&mu_);
   return {.written = written_,

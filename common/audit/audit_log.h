@@ -51,20 +51,13 @@ class AuditLog final : public rpc::AuditSink {
 
   void Record(rpc::AuditRecord record, absl::AnyInvocable<void(absl::Status)> done) override;
 
-  // Entries written so far (the newest sequence number).
-  int64_t written() const;
-  // Batches written so far (each holds every entry queued meanwhile).
-  int64_t groups() const;
-  // The newest entry known to be synced to disk.
-  int64_t synced() const;
-
-  // For the metrics page: what is written and synced, and how long calls
-  // waited for their records, from handing them over to their batch being
-  // written (the part of a call's time the trail adds before it can finish).
+  // What is written and synced, and how long calls waited for their
+  // records, from handing them over to their batch being written (the part
+  // of a call's time the trail adds before it can finish).
   struct Progress {
-    int64_t written = 0;  // as written()
-    int64_t synced = 0;   // as synced()
-    int64_t batches = 0;
+    int64_t written = 0;    // entries written so far (the newest sequence number)
+    int64_t synced = 0;     // the newest entry known to be synced to disk
+    int64_t batches = 0;    // batches written (each holds every entry queued meanwhile)
     int64_t waits = 0;      // records written
     absl::Duration waited;  // their waits, in all
   };

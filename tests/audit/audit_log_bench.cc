@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   int64_t entries = static_cast<int64_t>(threads) * per_thread;
   std::printf("%d callers x %d entries: %.0f entries/s, %lld synced batches (%.1f entries each)\n",
-              threads, per_thread, entries / seconds, static_cast<long long>((*log)->groups()),
-              static_cast<double>(entries) / (*log)->groups());
+              threads, per_thread, entries / seconds,
+              static_cast<long long>((*log)->progress().batches),
+              static_cast<double>(entries) / (*log)->progress().batches);
   return 0;
 }

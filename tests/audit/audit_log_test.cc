@@ -81,8 +81,8 @@ TEST_F(AuditLogTest, WithoutIntervalEveryEntryIsSyncedBeforeItsCallFinishes) {
   ASSERT_TRUE(log.ok()) << log.status();
   uint64_t syncs_before = WalSyncs();
   for (const absl::Status& s : RecordAll(**log, 5)) EXPECT_TRUE(s.ok()) << s;
-  EXPECT_EQ((*log)->written(), 5);
-  EXPECT_EQ((*log)->synced(), 5);
+  EXPECT_EQ((*log)->progress().written, 5);
+  EXPECT_EQ((*log)->progress().synced, 5);
   // One entry at a time: one synced write each.
   EXPECT_GE(WalSyncs() - syncs_before, 5u);
   EXPECT_EQ(StoredEntries(), 5);
@@ -95,13 +95,14 @@ TEST_F(AuditLogTest, WithIntervalEntriesAreWrittenBeforeTheCallFinishesAndSynced
   for (const absl::Status& s : RecordAll(**log, 20)) EXPECT_TRUE(s.ok()) << s;
   // Every finished call's entry is in the database (the write-ahead log)
   // already; twenty calls did not each wait for a sync.
-  EXPECT_EQ((*log)->written(), 20);
+  EXPECT_EQ((*log)->progress().written, 20);
   EXPECT_EQ(StoredEntries(), 20);
   EXPECT_LT(WalSyncs() - syncs_before, 20u);
   // Synced within the interval (allowing for a slow machine).
   absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while ((*log)->synced() < 20 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_EQ((*log)->synced(), 20);
+  while ((*log)->progress().synced < 20 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ((*log)->progress().synced, 20);
   EXPECT_GT(WalSyncs(), syncs_before);
 }
 
@@ -110,7 +111,7 @@ TEST_F(AuditLogTest, StoppingSyncsWhatIsWritten) {
     auto log = audit::AuditLog::Start(store_.get(), &clock_, "registry", absl::Hours(1));
     ASSERT_TRUE(log.ok()) << log.status();
     for (const absl::Status& s : RecordAll(**log, 3)) EXPECT_TRUE(s.ok()) << s;
-    EXPECT_EQ((*log)->synced(), 0);
+    EXPECT_EQ((*log)->progress().synced, 0);
     uint64_t syncs_before = WalSyncs();
     log->reset();
     EXPECT_GT(WalSyncs(), syncs_before);
@@ -118,8 +119,8 @@ TEST_F(AuditLogTest, StoppingSyncsWhatIsWritten) {
   // The chain continues after a restart of the log.
   auto again = audit::AuditLog::Start(store_.get(), &clock_, "registry", absl::Hours(1));
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ((*again)->written(), 3);
-  EXPECT_EQ((*again)->synced(), 3);
+  EXPECT_EQ((*again)->progress().written, 3);
+  EXPECT_EQ((*again)->progress().synced, 3);
 }
 
 TEST_F(AuditLogTest, NegativeIntervalIsRefused) {

@@ -439,6 +439,19 @@ int Main() {
   size.big_case_notes = absl::GetFlag(FLAGS_big_case_notes);
   size.concurrency = absl::GetFlag(FLAGS_populate_concurrency);
   Population pop{size};
+  Stubs stubs(channel);
+  // Checked before the population and the warm-up, which take minutes.
+  std::vector<WeightedOp> read_ops = ReadOps(stubs, **tokens, pop);
+  if (const std::string only = absl::GetFlag(FLAGS_read_op); !only.empty()) {
+    // "ListNotes" names "ListNotes (page 20)": the name's first word will do.
+    std::erase_if(read_ops, [&](const WeightedOp& op) {
+      return op.name != only && op.name.substr(0, op.name.find(' ')) != only;
+    });
+    if (read_ops.empty()) {
+      std::fprintf(stderr, "--read_op: \"%s\" is not one of the read operations\n", only.c_str());
+      return 2;
+    }
+  }
   if (absl::GetFlag(FLAGS_populate)) {
     absl::Time start = absl::Now();
     // Resumable: how far each step got is kept beside the data.
@@ -495,24 +508,12 @@ int Main() {
                                 grpc::InsecureChannelCredentials(), args);
   auto baseline_stub = baseline::Baseline::NewStub(baseline_channel);
 
-  Stubs stubs(channel);
   // Warm up connections and caches.
   RunFor({BaselineNullOp(*baseline_stub)}, concurrency, absl::Seconds(1));
   RunFor({HealthCheckOp(stubs)}, concurrency, absl::Seconds(1));
   RunFor(ReadOps(stubs, **tokens, pop), concurrency, absl::GetFlag(FLAGS_warmup));
 
   const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
-  std::vector<WeightedOp> read_ops = ReadOps(stubs, **tokens, pop);
-  if (const std::string only = absl::GetFlag(FLAGS_read_op); !only.empty()) {
-    // "ListNotes" names "ListNotes (page 20)": the name's first word will do.
-    std::erase_if(read_ops, [&](const WeightedOp& op) {
-      return op.name != only && op.name.substr(0, op.name.find(' ')) != only;
-    });
-    if (read_ops.empty()) {
-      std::fprintf(stderr, "--read_op: \"%s\" is not one of the read operations\n", only.c_str());
-      return 2;
-    }
-  }
   // How long calls wait for their audit records, per service, in a run:
   // the part of a call's time the audit trail adds before it can finish.
   auto audit_waits = [&] {
