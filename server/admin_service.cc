@@ -14,10 +14,9 @@ std::vector<std::string> AdminService::BackupOrder() {
 grpc::ServerUnaryReactor* AdminService::CreateBackup(grpc::CallbackServerContext* ctx,
                                                      const admin::v1::CreateBackupRequest* req,
                                                      admin::v1::CreateBackupResponse* resp) {
-  return rpc::RunUnary(ctx, *auth_, workers_, req, resp,
-                       [this](const identity::Caller& caller, const admin::v1::CreateBackupRequest&) {
-                         return BackUpAll(caller);
-                       });
+  return rpc::RunUnary(ctx, *auth_, &workers_, req, resp,
+                       [this](const identity::Caller& caller,
+                              const admin::v1::CreateBackupRequest&) { return BackUpAll(caller); });
 }
 
 absl::StatusOr<admin::v1::CreateBackupResponse> AdminService::BackUpAll(

@@ -153,6 +153,9 @@ namespace {
 struct PeersChoice {
   LocalPeers* local = nullptr;
   GrpcPeers* grpc = nullptr;
+  // Whether every peer is in this process: a read then never waits on
+  // another call (see rpc::HandlerThreads).
+  bool in_process() const { return local != nullptr; }
   template <typename Interface>
   Interface* As() const {
     return local != nullptr ? static_cast<Interface*>(local) : static_cast<Interface*>(grpc);
@@ -414,41 +417,46 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
     p.directory = std::make_unique<directory::Directory>(p.directory_store.get(), p.clock);
     RETURN_IF_ERROR(p.directory->Init());
     p.local.directory = p.directory.get();
-    p.roster = std::make_unique<directory::Roster>(
-        p.directory.get(), peers_for({"registry"}).As<directory::CaseTeamSource>());
+    PeersChoice peers = peers_for({"registry"});
+    p.roster = std::make_unique<directory::Roster>(p.directory.get(),
+                                                   peers.As<directory::CaseTeamSource>());
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("directory", p.directory_store.get()));
     p.services.push_back(std::make_unique<directory::DirectoryService>(
-        p.directory.get(), p.roster.get(), p.authenticator.get(), audit));
+        p.directory.get(), p.roster.get(), p.authenticator.get(), audit, peers.in_process()));
     serving.push_back("samepage.directory.v1.Directory");
   }
   if (Hosts(options, "registry")) {
     ASSIGN_OR_RETURN(p.registry_store,
                      OpenStore(options, p.keyring.get(), p.block_cache, "registry",
                                registry::RegistryStore::ColumnFamilies()));
-    p.registry = std::make_unique<registry::Registry>(
-        p.registry_store.get(), p.clock, peers_for({"directory"}).As<registry::DirectoryLookup>());
+    PeersChoice peers = peers_for({"directory"});
+    p.registry = std::make_unique<registry::Registry>(p.registry_store.get(), p.clock,
+                                                      peers.As<registry::DirectoryLookup>());
     RETURN_IF_ERROR(p.registry->Init());
     p.local.registry = p.registry.get();
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("registry", p.registry_store.get()));
-    p.services.push_back(std::make_unique<registry::RegistryService>(p.registry.get(),
-                                                                     p.authenticator.get(), audit));
+    p.services.push_back(std::make_unique<registry::RegistryService>(
+        p.registry.get(), p.authenticator.get(), audit, peers.in_process()));
     serving.push_back("samepage.registry.v1.CaseRegistry");
   }
   if (Hosts(options, "caseplan")) {
     ASSIGN_OR_RETURN(p.caseplan_store, OpenStore(options, p.keyring.get(), p.block_cache,
                                                  "caseplan", caseplan::CasePlanColumnFamilies()));
-    auto* peers = peers_for({"registry", "directory", "sharing"}).As<caseplan::Peers>();
+    PeersChoice choice = peers_for({"registry", "directory", "sharing"});
+    auto* peers = choice.As<caseplan::Peers>();
     p.plans = std::make_unique<caseplan::Plans>(p.caseplan_store.get(), p.clock, peers);
     p.notes = std::make_unique<caseplan::Notes>(p.caseplan_store.get(), p.clock, peers);
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("caseplan", p.caseplan_store.get()));
     p.services.push_back(std::make_unique<caseplan::CasePlanService>(
-        p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get(), audit));
+        p.plans.get(), p.notes.get(), p.caseplan_store.get(), p.authenticator.get(), audit,
+        choice.in_process()));
     serving.push_back("samepage.caseplan.v1.CasePlans");
   }
   if (Hosts(options, "sharing")) {
     ASSIGN_OR_RETURN(p.sharing_store, OpenStore(options, p.keyring.get(), p.block_cache, "sharing",
                                                 sharing::SharingColumnFamilies()));
-    auto* peers = peers_for({"registry", "directory"}).As<sharing::Peers>();
+    PeersChoice choice = peers_for({"registry", "directory"});
+    auto* peers = choice.As<sharing::Peers>();
     p.decisions = std::make_unique<sharing::DecisionPoint>(p.sharing_store.get(), p.clock, peers);
     RETURN_IF_ERROR(p.decisions->Init());
     p.requests = std::make_unique<sharing::InformationRequests>(
@@ -457,7 +465,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
                                                   options.request_minimum_lead_time});
     ASSIGN_OR_RETURN(rpc::AuditSink * audit, start_audit("sharing", p.sharing_store.get()));
     p.services.push_back(std::make_unique<sharing::SharingService>(
-        p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get(), audit));
+        p.decisions.get(), p.requests.get(), p.sharing_store.get(), p.authenticator.get(), audit,
+        choice.in_process()));
     p.local.decisions = p.decisions.get();
     p.local.requests = p.requests.get();
     serving.push_back("samepage.sharing.v1.Sharing");

@@ -12,6 +12,7 @@
 #include "common/rpc/audit_sink.h"
 #include "common/rpc/call_trace.h"
 #include "common/rpc/caller_guard.h"
+#include "common/rpc/handler_threads.h"
 #include "common/rpc/worker_pool.h"
 #include "common/status/grpc_status.h"
 
@@ -49,14 +50,15 @@ class Authenticator {
 };
 
 // The whole gRPC side of a unary method: authenticate, run the domain call
-// on `workers` (never on the callback thread: see WorkerPool), copy its
-// result into the response, finish with the mapped status. `fn(caller,
-// request)` is copied to the worker, so it must capture by value; the
-// request, response and reactor live until Finish. With an `audit` sink,
-// every call (refused ones too) finishes only once it is on record.
+// on `workers` (null: on the callback thread the call arrived on, for reads
+// only; see HandlerThreads), copy its result into the response, finish with
+// the mapped status. `fn(caller, request)` is copied to the worker, so it
+// must capture by value; the request, response and reactor live until
+// Finish. With an `audit` sink, every call (refused ones too) finishes only
+// once it is on record.
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
-                                   const Authenticator& authenticator, WorkerPool& workers,
+                                   const Authenticator& authenticator, WorkerPool* workers,
                                    const Request* request, Response* response, Fn fn,
                                    AuditPoint audit = {}) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -69,14 +71,19 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
     return reactor;
   }
   caller->request_id = trace.request_id();
-  workers.Run([reactor, request, response, fn, audit, trace, caller = *std::move(caller)] {
+  auto handle = [reactor, request, response, fn, audit, trace, caller = *std::move(caller)] {
     absl::StatusOr<Response> result = fn(caller, *request);
     if (result.ok()) *response = *std::move(result);
     trace.End(ToGrpcStatus(result.status()), caller.subject);
     FinishAudited(audit, reactor, caller.subject,
                   AuditedResource(*request, result.ok() ? response : nullptr),
                   ToGrpcStatus(result.status()));
-  });
+  };
+  if (workers == nullptr) {
+    handle();
+  } else {
+    workers->Run(std::move(handle));
+  }
   return reactor;
 }
 

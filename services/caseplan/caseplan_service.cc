@@ -8,33 +8,43 @@ namespace samepage::caseplan {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                        \
-  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,            \
-                                                    const Request* req, Response* resp) {        \
-    auto* domain = target;                                                                       \
-    return rpc::RunUnary(                                                                        \
-        ctx, *auth_, workers_, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); },    \
-        rpc::AuditPoint{audit_, "/samepage.caseplan.v1.CasePlans/" #Method});                      \
+#define SAMEPAGE_UNARY(Method, Request, Response, target, workers)                              \
+  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,           \
+                                                    const Request* req, Response* resp) {       \
+    auto* domain = target;                                                                      \
+    return rpc::RunUnary(                                                                       \
+        ctx, *auth_, workers, req, resp,                                                        \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }, \
+        rpc::AuditPoint{audit_, "/samepage.caseplan.v1.CasePlans/" #Method});                   \
   }
 
-SAMEPAGE_UNARY(GetPlan, v1::GetPlanRequest, v1::Plan, plans_)
-SAMEPAGE_UNARY(PublishPlanVersion, v1::PublishPlanVersionRequest, v1::PlanVersion, plans_)
-SAMEPAGE_UNARY(GetPlanVersion, v1::GetPlanVersionRequest, v1::PlanVersion, plans_)
-SAMEPAGE_UNARY(ListPlanVersions, v1::ListPlanVersionsRequest, v1::ListPlanVersionsResponse, plans_)
-SAMEPAGE_UNARY(DiffPlanVersions, v1::DiffPlanVersionsRequest, v1::DiffPlanVersionsResponse, plans_)
-SAMEPAGE_UNARY(AcknowledgePlanVersion, v1::AcknowledgePlanVersionRequest, v1::PlanAcknowledgement,
-               plans_)
-SAMEPAGE_UNARY(ListPlanAcknowledgements, v1::ListPlanAcknowledgementsRequest,
-               v1::ListPlanAcknowledgementsResponse, plans_)
-SAMEPAGE_UNARY(ListOverdueItems, v1::ListOverdueItemsRequest, v1::ListOverdueItemsResponse, plans_)
-SAMEPAGE_UNARY(CreateNote, v1::CreateNoteRequest, v1::Note, notes_)
-SAMEPAGE_UNARY(GetNote, v1::GetNoteRequest, v1::Note, notes_)
-SAMEPAGE_UNARY(ListNotes, v1::ListNotesRequest, v1::ListNotesResponse, notes_)
-SAMEPAGE_UNARY(AmendNote, v1::AmendNoteRequest, v1::Note, notes_)
-SAMEPAGE_UNARY(ListNoteVersions, v1::ListNoteVersionsRequest, v1::ListNoteVersionsResponse, notes_)
-SAMEPAGE_UNARY(AcknowledgeNote, v1::AcknowledgeNoteRequest, v1::NoteAcknowledgement, notes_)
+// Reads of this server's own state, and calls that may wait: writes, and reads
+// that record a disclosure (see rpc::HandlerThreads).
+#define SAMEPAGE_READ(Method, Request, Response, target) \
+  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.reads())
+#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target) \
+  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.workers())
 
+SAMEPAGE_READ(GetPlan, v1::GetPlanRequest, v1::Plan, plans_)
+SAMEPAGE_MAY_WAIT(PublishPlanVersion, v1::PublishPlanVersionRequest, v1::PlanVersion, plans_)
+SAMEPAGE_READ(GetPlanVersion, v1::GetPlanVersionRequest, v1::PlanVersion, plans_)
+SAMEPAGE_READ(ListPlanVersions, v1::ListPlanVersionsRequest, v1::ListPlanVersionsResponse, plans_)
+SAMEPAGE_READ(DiffPlanVersions, v1::DiffPlanVersionsRequest, v1::DiffPlanVersionsResponse, plans_)
+SAMEPAGE_MAY_WAIT(AcknowledgePlanVersion, v1::AcknowledgePlanVersionRequest,
+                  v1::PlanAcknowledgement, plans_)
+SAMEPAGE_READ(ListPlanAcknowledgements, v1::ListPlanAcknowledgementsRequest,
+              v1::ListPlanAcknowledgementsResponse, plans_)
+SAMEPAGE_READ(ListOverdueItems, v1::ListOverdueItemsRequest, v1::ListOverdueItemsResponse, plans_)
+SAMEPAGE_MAY_WAIT(CreateNote, v1::CreateNoteRequest, v1::Note, notes_)
+SAMEPAGE_MAY_WAIT(GetNote, v1::GetNoteRequest, v1::Note, notes_)
+SAMEPAGE_MAY_WAIT(ListNotes, v1::ListNotesRequest, v1::ListNotesResponse, notes_)
+SAMEPAGE_MAY_WAIT(AmendNote, v1::AmendNoteRequest, v1::Note, notes_)
+SAMEPAGE_MAY_WAIT(ListNoteVersions, v1::ListNoteVersionsRequest, v1::ListNoteVersionsResponse,
+                  notes_)
+SAMEPAGE_MAY_WAIT(AcknowledgeNote, v1::AcknowledgeNoteRequest, v1::NoteAcknowledgement, notes_)
+
+#undef SAMEPAGE_MAY_WAIT
+#undef SAMEPAGE_READ
 #undef SAMEPAGE_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* CasePlanService::WatchEvents(

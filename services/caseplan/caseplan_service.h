@@ -12,9 +12,14 @@ namespace samepage::caseplan {
 class CasePlanService final : public v1::CasePlans::CallbackService {
  public:
   CasePlanService(Plans* plans, Notes* notes, storage::Store* store,
-                  const rpc::Authenticator* authenticator,
-                  rpc::AuditSink* audit = nullptr)
-      : plans_(plans), notes_(notes), store_(store), auth_(authenticator), audit_(audit) {}
+                  const rpc::Authenticator* authenticator, rpc::AuditSink* audit = nullptr,
+                  bool reads_where_they_arrive = false)
+      : plans_(plans),
+        notes_(notes),
+        store_(store),
+        auth_(authenticator),
+        audit_(audit),
+        threads_(rpc::kMaxHandlerThreads, reads_where_they_arrive) {}
 
 #define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
@@ -51,8 +56,7 @@ class CasePlanService final : public v1::CasePlans::CallbackService {
   const rpc::Authenticator* auth_;
   // Where every call is put on record; null: nowhere (tests of the logic).
   rpc::AuditSink* audit_;
-  // Handlers run here, off gRPC's callback threads (see rpc::WorkerPool).
-  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
+  rpc::HandlerThreads threads_;
 };
 
 }  // namespace samepage::caseplan

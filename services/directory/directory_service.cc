@@ -7,31 +7,40 @@ namespace samepage::directory {
 using identity::Caller;
 
 // Each method is one line of wiring; the logic is in Directory and Roster.
-#define SAMEPAGE_UNARY(Method, Request, Response, target)                                        \
-  grpc::ServerUnaryReactor* DirectoryService::Method(grpc::CallbackServerContext* ctx,           \
-                                                     const Request* req, Response* resp) {       \
-    auto* domain = target;                                                                       \
-    return rpc::RunUnary(                                                                        \
-        ctx, *auth_, workers_, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); },    \
-        rpc::AuditPoint{audit_, "/samepage.directory.v1.Directory/" #Method});                     \
+#define SAMEPAGE_UNARY(Method, Request, Response, target, workers)                              \
+  grpc::ServerUnaryReactor* DirectoryService::Method(grpc::CallbackServerContext* ctx,          \
+                                                     const Request* req, Response* resp) {      \
+    auto* domain = target;                                                                      \
+    return rpc::RunUnary(                                                                       \
+        ctx, *auth_, workers, req, resp,                                                        \
+        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }, \
+        rpc::AuditPoint{audit_, "/samepage.directory.v1.Directory/" #Method});                  \
   }
 
-SAMEPAGE_UNARY(CreateOrganization, v1::CreateOrganizationRequest, v1::Organization, directory_)
-SAMEPAGE_UNARY(GetOrganization, v1::GetOrganizationRequest, v1::Organization, directory_)
-SAMEPAGE_UNARY(ListOrganizations, v1::ListOrganizationsRequest, v1::ListOrganizationsResponse,
-               directory_)
-SAMEPAGE_UNARY(UpdateOrganization, v1::UpdateOrganizationRequest, v1::Organization, directory_)
-SAMEPAGE_UNARY(CreateRole, v1::CreateRoleRequest, v1::Role, directory_)
-SAMEPAGE_UNARY(ListRoles, v1::ListRolesRequest, v1::ListRolesResponse, directory_)
-SAMEPAGE_UNARY(CreatePerson, v1::CreatePersonRequest, v1::Person, directory_)
-SAMEPAGE_UNARY(GetPerson, v1::GetPersonRequest, v1::Person, directory_)
-SAMEPAGE_UNARY(ListPeople, v1::ListPeopleRequest, v1::ListPeopleResponse, directory_)
-SAMEPAGE_UNARY(UpdatePerson, v1::UpdatePersonRequest, v1::Person, directory_)
-SAMEPAGE_UNARY(SearchPeople, v1::SearchPeopleRequest, v1::SearchPeopleResponse, directory_)
-SAMEPAGE_UNARY(RecordDeparture, v1::RecordDepartureRequest, v1::Person, directory_)
-SAMEPAGE_UNARY(WhoIsWho, v1::WhoIsWhoRequest, v1::WhoIsWhoResponse, roster_)
+// Reads of this server's own state, and calls that may wait: writes, and reads
+// that record a disclosure (see rpc::HandlerThreads).
+#define SAMEPAGE_READ(Method, Request, Response, target) \
+  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.reads())
+#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target) \
+  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.workers())
 
+SAMEPAGE_MAY_WAIT(CreateOrganization, v1::CreateOrganizationRequest, v1::Organization, directory_)
+SAMEPAGE_READ(GetOrganization, v1::GetOrganizationRequest, v1::Organization, directory_)
+SAMEPAGE_READ(ListOrganizations, v1::ListOrganizationsRequest, v1::ListOrganizationsResponse,
+              directory_)
+SAMEPAGE_MAY_WAIT(UpdateOrganization, v1::UpdateOrganizationRequest, v1::Organization, directory_)
+SAMEPAGE_MAY_WAIT(CreateRole, v1::CreateRoleRequest, v1::Role, directory_)
+SAMEPAGE_READ(ListRoles, v1::ListRolesRequest, v1::ListRolesResponse, directory_)
+SAMEPAGE_MAY_WAIT(CreatePerson, v1::CreatePersonRequest, v1::Person, directory_)
+SAMEPAGE_READ(GetPerson, v1::GetPersonRequest, v1::Person, directory_)
+SAMEPAGE_READ(ListPeople, v1::ListPeopleRequest, v1::ListPeopleResponse, directory_)
+SAMEPAGE_MAY_WAIT(UpdatePerson, v1::UpdatePersonRequest, v1::Person, directory_)
+SAMEPAGE_READ(SearchPeople, v1::SearchPeopleRequest, v1::SearchPeopleResponse, directory_)
+SAMEPAGE_MAY_WAIT(RecordDeparture, v1::RecordDepartureRequest, v1::Person, directory_)
+SAMEPAGE_READ(WhoIsWho, v1::WhoIsWhoRequest, v1::WhoIsWhoResponse, roster_)
+
+#undef SAMEPAGE_MAY_WAIT
+#undef SAMEPAGE_READ
 #undef SAMEPAGE_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* DirectoryService::WatchEvents(

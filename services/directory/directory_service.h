@@ -11,8 +11,12 @@ namespace samepage::directory {
 class DirectoryService final : public v1::Directory::CallbackService {
  public:
   DirectoryService(Directory* directory, Roster* roster, const rpc::Authenticator* authenticator,
-                   rpc::AuditSink* audit = nullptr)
-      : directory_(directory), roster_(roster), auth_(authenticator), audit_(audit) {}
+                   rpc::AuditSink* audit = nullptr, bool reads_where_they_arrive = false)
+      : directory_(directory),
+        roster_(roster),
+        auth_(authenticator),
+        audit_(audit),
+        threads_(rpc::kMaxHandlerThreads, reads_where_they_arrive) {}
 
   grpc::ServerUnaryReactor* CreateOrganization(grpc::CallbackServerContext* ctx,
                                                const v1::CreateOrganizationRequest* req,
@@ -60,8 +64,7 @@ class DirectoryService final : public v1::Directory::CallbackService {
   const rpc::Authenticator* auth_;
   // Where every call is put on record; null: nowhere (tests of the logic).
   rpc::AuditSink* audit_;
-  // Handlers run here, off gRPC's callback threads.
-  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
+  rpc::HandlerThreads threads_;
 };
 
 }  // namespace samepage::directory

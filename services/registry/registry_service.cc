@@ -6,33 +6,43 @@ namespace samepage::registry {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response)                                         \
+#define SAMEPAGE_UNARY(Method, Request, Response, workers)                                \
   grpc::ServerUnaryReactor* RegistryService::Method(grpc::CallbackServerContext* ctx,     \
                                                     const Request* req, Response* resp) { \
     Registry* registry = registry_;                                                       \
-    return rpc::RunUnary(ctx, *auth_, workers_, req, resp,                                \
-                         [registry](const Caller& caller, const Request& r) {             \
-                           return registry->Method(caller, r);                            \
-                         },                                                               \
-                         rpc::AuditPoint{audit_, "/samepage.registry.v1.CaseRegistry/" #Method}); \
+    return rpc::RunUnary(                                                                 \
+        ctx, *auth_, workers, req, resp,                                                  \
+        [registry](const Caller& caller, const Request& r) {                              \
+          return registry->Method(caller, r);                                             \
+        },                                                                                \
+        rpc::AuditPoint{audit_, "/samepage.registry.v1.CaseRegistry/" #Method});          \
   }
 
-SAMEPAGE_UNARY(CreateCase, v1::CreateCaseRequest, v1::Case)
-SAMEPAGE_UNARY(GetCase, v1::GetCaseRequest, v1::Case)
-SAMEPAGE_UNARY(ListCases, v1::ListCasesRequest, v1::ListCasesResponse)
-SAMEPAGE_UNARY(UpdateCase, v1::UpdateCaseRequest, v1::Case)
-SAMEPAGE_UNARY(CloseCase, v1::CloseCaseRequest, v1::Case)
-SAMEPAGE_UNARY(CreateAssignment, v1::CreateAssignmentRequest, v1::Assignment)
-SAMEPAGE_UNARY(GetAssignment, v1::GetAssignmentRequest, v1::Assignment)
-SAMEPAGE_UNARY(ListAssignments, v1::ListAssignmentsRequest, v1::ListAssignmentsResponse)
-SAMEPAGE_UNARY(UpdateAssignment, v1::UpdateAssignmentRequest, v1::Assignment)
-SAMEPAGE_UNARY(EndAssignment, v1::EndAssignmentRequest, v1::Assignment)
-SAMEPAGE_UNARY(ListCaseload, v1::ListCaseloadRequest, v1::ListCaseloadResponse)
-SAMEPAGE_UNARY(CreateCaseRole, v1::CreateCaseRoleRequest, v1::CaseRole)
-SAMEPAGE_UNARY(GetCaseRole, v1::GetCaseRoleRequest, v1::CaseRole)
-SAMEPAGE_UNARY(ListCaseRoles, v1::ListCaseRolesRequest, v1::ListCaseRolesResponse)
-SAMEPAGE_UNARY(CheckCaseAccess, v1::CheckCaseAccessRequest, v1::CheckCaseAccessResponse)
+// Reads of this server's own state, and calls that may wait: writes, and reads
+// that record a disclosure (see rpc::HandlerThreads).
+#define SAMEPAGE_READ(Method, Request, Response) \
+  SAMEPAGE_UNARY(Method, Request, Response, threads_.reads())
+#define SAMEPAGE_MAY_WAIT(Method, Request, Response) \
+  SAMEPAGE_UNARY(Method, Request, Response, threads_.workers())
 
+SAMEPAGE_MAY_WAIT(CreateCase, v1::CreateCaseRequest, v1::Case)
+SAMEPAGE_READ(GetCase, v1::GetCaseRequest, v1::Case)
+SAMEPAGE_READ(ListCases, v1::ListCasesRequest, v1::ListCasesResponse)
+SAMEPAGE_MAY_WAIT(UpdateCase, v1::UpdateCaseRequest, v1::Case)
+SAMEPAGE_MAY_WAIT(CloseCase, v1::CloseCaseRequest, v1::Case)
+SAMEPAGE_MAY_WAIT(CreateAssignment, v1::CreateAssignmentRequest, v1::Assignment)
+SAMEPAGE_READ(GetAssignment, v1::GetAssignmentRequest, v1::Assignment)
+SAMEPAGE_READ(ListAssignments, v1::ListAssignmentsRequest, v1::ListAssignmentsResponse)
+SAMEPAGE_MAY_WAIT(UpdateAssignment, v1::UpdateAssignmentRequest, v1::Assignment)
+SAMEPAGE_MAY_WAIT(EndAssignment, v1::EndAssignmentRequest, v1::Assignment)
+SAMEPAGE_READ(ListCaseload, v1::ListCaseloadRequest, v1::ListCaseloadResponse)
+SAMEPAGE_MAY_WAIT(CreateCaseRole, v1::CreateCaseRoleRequest, v1::CaseRole)
+SAMEPAGE_READ(GetCaseRole, v1::GetCaseRoleRequest, v1::CaseRole)
+SAMEPAGE_READ(ListCaseRoles, v1::ListCaseRolesRequest, v1::ListCaseRolesResponse)
+SAMEPAGE_READ(CheckCaseAccess, v1::CheckCaseAccessRequest, v1::CheckCaseAccessResponse)
+
+#undef SAMEPAGE_MAY_WAIT
+#undef SAMEPAGE_READ
 #undef SAMEPAGE_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* RegistryService::WatchEvents(

@@ -10,8 +10,11 @@ namespace samepage::registry {
 class RegistryService final : public v1::CaseRegistry::CallbackService {
  public:
   RegistryService(Registry* registry, const rpc::Authenticator* authenticator,
-                  rpc::AuditSink* audit = nullptr)
-      : registry_(registry), auth_(authenticator), audit_(audit) {}
+                  rpc::AuditSink* audit = nullptr, bool reads_where_they_arrive = false)
+      : registry_(registry),
+        auth_(authenticator),
+        audit_(audit),
+        threads_(rpc::kMaxHandlerThreads, reads_where_they_arrive) {}
 
 #define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
@@ -41,8 +44,7 @@ class RegistryService final : public v1::CaseRegistry::CallbackService {
   const rpc::Authenticator* auth_;
   // Where every call is put on record; null: nowhere (tests of the logic).
   rpc::AuditSink* audit_;
-  // Handlers run here, off gRPC's callback threads.
-  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
+  rpc::HandlerThreads threads_;
 };
 
 }  // namespace samepage::registry

@@ -11,13 +11,14 @@ namespace samepage::sharing {
 class SharingService final : public v1::Sharing::CallbackService {
  public:
   SharingService(DecisionPoint* decisions, InformationRequests* requests, storage::Store* store,
-                 const rpc::Authenticator* authenticator,
-                 rpc::AuditSink* audit = nullptr)
+                 const rpc::Authenticator* authenticator, rpc::AuditSink* audit = nullptr,
+                 bool reads_where_they_arrive = false)
       : decisions_(decisions),
         requests_(requests),
         store_(store),
         auth_(authenticator),
-        audit_(audit) {}
+        audit_(audit),
+        threads_(rpc::kMaxHandlerThreads, reads_where_they_arrive) {}
 
 #define SAMEPAGE_DECLARE_UNARY(Method, Request, Response)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const Request* req, \
@@ -62,8 +63,7 @@ class SharingService final : public v1::Sharing::CallbackService {
   const rpc::Authenticator* auth_;
   // Where every call is put on record; null: nowhere (tests of the logic).
   rpc::AuditSink* audit_;
-  // Handlers run here, off gRPC's callback threads.
-  rpc::WorkerPool workers_{rpc::kMaxHandlerThreads};
+  rpc::HandlerThreads threads_;
 };
 
 }  // namespace samepage::sharing

@@ -9,11 +9,12 @@ grpc::ServerUnaryReactor* UpdatesService::ListUpdates(grpc::CallbackServerContex
                                                       const v1::ListUpdatesRequest* req,
                                                       v1::ListUpdatesResponse* resp) {
   Feed* feed = feed_;
-  return rpc::RunUnary(ctx, *auth_, workers_, req, resp,
-                       [feed](const identity::Caller& caller, const v1::ListUpdatesRequest& r) {
-                         return feed->ListUpdates(caller, r);
-                       },
-                       rpc::AuditPoint{audit_, "/samepage.updates.v1.Updates/ListUpdates"});
+  return rpc::RunUnary(
+      ctx, *auth_, &workers_, req, resp,
+      [feed](const identity::Caller& caller, const v1::ListUpdatesRequest& r) {
+        return feed->ListUpdates(caller, r);
+      },
+      rpc::AuditPoint{audit_, "/samepage.updates.v1.Updates/ListUpdates"});
 }
 
 grpc::ServerWriteReactor<v1::StreamUpdatesResponse>* UpdatesService::StreamUpdates(
