@@ -230,9 +230,23 @@ int Keyring::Find(absl::string_view id) const {
   return -1;
 }
 
+void Keyring::NonceSource::Take(char* out, size_t n) {
+  absl::MutexLock lock(&mu_);
+  if (used_ + n > sizeof(block_)) {
+    if (RAND_bytes(block_, sizeof(block_)) != 1) {
+      // Without randomness no nonce is safe: fail loudly rather than reuse one.
+      std::abort();
+    }
+    used_ = 0;
+  }
+  std::memcpy(out, block_ + used_, n);
+  used_ += n;
+}
+
 std::string Keyring::Seal(absl::string_view plaintext, absl::string_view aad) const {
   const Key& key = keys_.front();
-  std::string nonce = RandomBytes(kNonceBytes);
+  std::string nonce(kNonceBytes, '\0');
+  nonces_.Take(nonce.data(), nonce.size());
   std::string out;
   out.reserve(2 + key.id.size() + kNonceBytes + plaintext.size() + kTagBytes);
   out.push_back(kEnvelopeVersion);

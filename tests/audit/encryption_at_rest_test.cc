@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -235,6 +236,31 @@ TEST(EncryptionAtRestTest, SealedValueOpensOnlyWhereItWasStoredAndUnaltered) {
   EXPECT_EQ(keys->Open(altered, "records/a").status().code(), absl::StatusCode::kDataLoss);
   // Same plaintext, fresh nonce: different ciphertext.
   EXPECT_NE(keys->Seal("a record", "records/a"), sealed);
+}
+
+TEST(EncryptionAtRestTest, EveryValueGetsANonceOfItsOwnFromThreadsAtOnce) {
+  auto keys = TestKeys(storage::Keyring::NewKeyLine());
+  const std::string header = keys->Seal("", "x").substr(0, 2 + keys->active_id().size());
+  // Nonces are drawn a block at a time: enough values, from several threads,
+  // to cross blocks many times.
+  constexpr int kThreads = 4, kPerThread = 1000;
+  std::vector<std::vector<std::string>> sealed(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) sealed[t].push_back(keys->Seal("same", "records/a"));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> nonces;
+  for (const auto& values : sealed) {
+    for (const std::string& value : values) {
+      ASSERT_EQ(value.substr(0, header.size()), header);
+      EXPECT_EQ(keys->Open(value, "records/a").value_or(""), "same");
+      nonces.insert(value.substr(header.size(), 12));
+    }
+  }
+  EXPECT_EQ(nonces.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
 TEST(EncryptionAtRestTest, KeyFileMustBePrivateAndWellFormed) {
