@@ -122,30 +122,38 @@ v1::Assignment Registry::Present(v1::Assignment a) const {
 
 // --- Access -----------------------------------------------------------------
 
-absl::StatusOr<Registry::CaseView> Registry::LoadVisibleCase(const ReadView& view,
-                                                             const Caller& caller,
-                                                             absl::string_view case_name,
-                                                             absl::string_view field) const {
+absl::StatusOr<Registry::SharedCaseView> Registry::ShareVisibleCase(const ReadView& view,
+                                                                    const Caller& caller,
+                                                                    absl::string_view case_name,
+                                                                    absl::string_view field) const {
   ASSIGN_OR_RETURN(std::string id, val::ParseName(field, case_name, "cases"));
-  ASSIGN_OR_RETURN(std::optional<v1::Case> c, data_.GetCase(view, id));
-  if (!c.has_value()) {
+  SharedCaseView out;
+  ASSIGN_OR_RETURN(out.c, data_.SharedCase(view, id));
+  if (out.c == nullptr) {
     if (caller.platform_admin || caller.service) {
       return absl::NotFoundError(absl::StrCat(case_name, ": not found"));
     }
     return Denied(case_name);
   }
-  CaseView out;
-  out.c = *std::move(c);
-  ASSIGN_OR_RETURN(out.assignments, data_.CaseAssignments(view, id));
+  ASSIGN_OR_RETURN(out.assignments, data_.SharedCaseAssignments(view, id));
   std::shared_ptr<const directory::v1::Person> me;
   if (!caller.PersonName().empty()) {
     ASSIGN_OR_RETURN(me, PersonFacts(view, caller, caller.PersonName()));
   }
   ASSIGN_OR_RETURN(
-      out.access, DecideCaseAccess(view, data_, out.c, out.assignments, caller.PersonName(),
+      out.access, DecideCaseAccess(view, data_, *out.c, *out.assignments, caller.PersonName(),
                                    me.get(), caller.platform_admin, caller.service, clock_->Now()));
   if (!out.access.allowed) return Denied(case_name);
   return out;
+}
+
+absl::StatusOr<Registry::CaseView> Registry::LoadVisibleCase(const ReadView& view,
+                                                             const Caller& caller,
+                                                             absl::string_view case_name,
+                                                             absl::string_view field) const {
+  ASSIGN_OR_RETURN(SharedCaseView shared, ShareVisibleCase(view, caller, case_name, field));
+  return CaseView{
+      .c = *shared.c, .assignments = *shared.assignments, .access = std::move(shared.access)};
 }
 
 absl::StatusOr<Registry::CaseView> Registry::LoadManageableCase(const ReadView& view,
@@ -433,8 +441,8 @@ absl::StatusOr<v1::Case> Registry::CreateCase(const Caller& caller,
 }
 
 absl::StatusOr<v1::Case> Registry::GetCase(const Caller& caller, const v1::GetCaseRequest& req) {
-  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, req.name(), "name"));
-  return std::move(cv.c);
+  ASSIGN_OR_RETURN(SharedCaseView cv, ShareVisibleCase(reader(), caller, req.name(), "name"));
+  return *cv.c;
 }
 
 absl::StatusOr<v1::ListCasesResponse> Registry::ListCases(const Caller& caller,
@@ -790,7 +798,7 @@ absl::StatusOr<v1::Assignment> Registry::GetAssignment(const Caller& caller,
   std::string case_name = req.name().substr(0, cut);
   ASSIGN_OR_RETURN(std::string assignment_id,
                    val::ParseName("name", req.name().substr(case_name.size() + 1), "assignments"));
-  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, case_name, "name"));
+  RETURN_IF_ERROR(ShareVisibleCase(reader(), caller, case_name, "name").status());
   ASSIGN_OR_RETURN(std::optional<v1::Assignment> a,
                    data_.GetAssignment(reader(), IdOf(case_name), assignment_id));
   if (!a.has_value()) return absl::NotFoundError(absl::StrCat(req.name(), ": not found"));
@@ -816,10 +824,10 @@ absl::StatusOr<v1::ListAssignmentsResponse> Registry::ListAssignments(
   }
   // The page comes from the team read for the access decision (the latest
   // state, which the registry's cache serves), in key order.
-  ASSIGN_OR_RETURN(CaseView cv, LoadVisibleCase(reader(), caller, req.parent(), "parent"));
+  ASSIGN_OR_RETURN(SharedCaseView cv, ShareVisibleCase(reader(), caller, req.parent(), "parent"));
   v1::ListAssignmentsResponse response;
   bool resume = false;
-  for (const v1::Assignment& stored : cv.assignments) {
+  for (const v1::Assignment& stored : *cv.assignments) {
     if (!after.empty() &&
         storage::KeyBuilder().AddString(case_id).AddString(IdOf(stored.name())).key() <= after) {
       continue;

@@ -84,6 +84,16 @@ class Registry {
     std::vector<v1::Assignment> assignments;
     CaseAccess access;
   };
+  // The same without copies: the records as the cache holds them (reads).
+  struct SharedCaseView {
+    std::shared_ptr<const v1::Case> c;
+    std::shared_ptr<const std::vector<v1::Assignment>> assignments;
+    CaseAccess access;
+  };
+  absl::StatusOr<SharedCaseView> ShareVisibleCase(const storage::ReadView& view,
+                                                  const identity::Caller& caller,
+                                                  absl::string_view case_name,
+                                                  absl::string_view field) const;
   absl::StatusOr<CaseView> LoadVisibleCase(const storage::ReadView& view,
                                            const identity::Caller& caller,
                                            absl::string_view case_name,
