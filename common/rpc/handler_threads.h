@@ -11,9 +11,10 @@ namespace samepage::rpc {
 // WorkerPool). A read of this server's own state does not wait: when every
 // peer the service calls is in this process (`reads_where_they_arrive`),
 // reads run on the callback thread their call arrived on. That spares each
-// read the hand-off to a worker, a wake-up and a context switch, which on a
-// two-core host cost about a quarter of the read mix's rate
-// (docs/PERFORMANCE.md).
+// read the hand-off to a worker, a wake-up and a context switch: about a
+// quarter of the read mix's context switches (docs/PERFORMANCE.md). Note
+// reads that may record a disclosure wait for its fsync, so they are not
+// reads here.
 class HandlerThreads {
  public:
   HandlerThreads(int max_workers, bool reads_where_they_arrive)
