@@ -87,6 +87,22 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
+// Defines `Service::Method`, a method of a service's gRPC face, as RunUnary
+// of `target->Method(caller, request)` on `workers` (see HandlerThreads),
+// each call on record as "/<full_name>/Method". For the services' .cc files:
+// the class holds `auth_` (an Authenticator*) and `audit_` (an AuditSink*).
+#define SAMEPAGE_DEFINE_UNARY(Service, full_name, Method, Request, Response, target, workers)     \
+  grpc::ServerUnaryReactor* Service::Method(grpc::CallbackServerContext* ctx, const Request* req, \
+                                            Response* resp) {                                     \
+    auto* domain = target;                                                                        \
+    return ::samepage::rpc::RunUnary(                                                             \
+        ctx, *auth_, workers, req, resp,                                                          \
+        [domain](const ::samepage::identity::Caller& caller, const Request& r) {                  \
+          return domain->Method(caller, r);                                                       \
+        },                                                                                        \
+        ::samepage::rpc::AuditPoint{audit_, "/" full_name "/" #Method});                          \
+  }
+
 // Handlers per service at most; see WorkerPool.
 inline constexpr int kMaxHandlerThreads = 64;
 

@@ -8,22 +8,14 @@ namespace samepage::caseplan {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, target, workers)                              \
-  grpc::ServerUnaryReactor* CasePlanService::Method(grpc::CallbackServerContext* ctx,           \
-                                                    const Request* req, Response* resp) {       \
-    auto* domain = target;                                                                      \
-    return rpc::RunUnary(                                                                       \
-        ctx, *auth_, workers, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }, \
-        rpc::AuditPoint{audit_, "/samepage.caseplan.v1.CasePlans/" #Method});                   \
-  }
-
 // Reads of this server's own state, and calls that may wait: writes, and reads
 // that record a disclosure (see rpc::HandlerThreads).
-#define SAMEPAGE_READ(Method, Request, Response, target) \
-  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.reads())
-#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target) \
-  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.workers())
+#define SAMEPAGE_READ(Method, Request, Response, target)                                    \
+  SAMEPAGE_DEFINE_UNARY(CasePlanService, "samepage.caseplan.v1.CasePlans", Method, Request, \
+                        Response, target, threads_.reads())
+#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target)                                \
+  SAMEPAGE_DEFINE_UNARY(CasePlanService, "samepage.caseplan.v1.CasePlans", Method, Request, \
+                        Response, target, threads_.workers())
 
 SAMEPAGE_READ(GetPlan, v1::GetPlanRequest, v1::Plan, plans_)
 SAMEPAGE_MAY_WAIT(PublishPlanVersion, v1::PublishPlanVersionRequest, v1::PlanVersion, plans_)
@@ -45,7 +37,6 @@ SAMEPAGE_MAY_WAIT(AcknowledgeNote, v1::AcknowledgeNoteRequest, v1::NoteAcknowled
 
 #undef SAMEPAGE_MAY_WAIT
 #undef SAMEPAGE_READ
-#undef SAMEPAGE_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* CasePlanService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {

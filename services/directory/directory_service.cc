@@ -7,22 +7,15 @@ namespace samepage::directory {
 using identity::Caller;
 
 // Each method is one line of wiring; the logic is in Directory and Roster.
-#define SAMEPAGE_UNARY(Method, Request, Response, target, workers)                              \
-  grpc::ServerUnaryReactor* DirectoryService::Method(grpc::CallbackServerContext* ctx,          \
-                                                     const Request* req, Response* resp) {      \
-    auto* domain = target;                                                                      \
-    return rpc::RunUnary(                                                                       \
-        ctx, *auth_, workers, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }, \
-        rpc::AuditPoint{audit_, "/samepage.directory.v1.Directory/" #Method});                  \
-  }
-
+//
 // Reads of this server's own state, and calls that may wait: writes, and reads
 // that record a disclosure (see rpc::HandlerThreads).
-#define SAMEPAGE_READ(Method, Request, Response, target) \
-  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.reads())
-#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target) \
-  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.workers())
+#define SAMEPAGE_READ(Method, Request, Response, target)                                      \
+  SAMEPAGE_DEFINE_UNARY(DirectoryService, "samepage.directory.v1.Directory", Method, Request, \
+                        Response, target, threads_.reads())
+#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target)                                  \
+  SAMEPAGE_DEFINE_UNARY(DirectoryService, "samepage.directory.v1.Directory", Method, Request, \
+                        Response, target, threads_.workers())
 
 SAMEPAGE_MAY_WAIT(CreateOrganization, v1::CreateOrganizationRequest, v1::Organization, directory_)
 SAMEPAGE_READ(GetOrganization, v1::GetOrganizationRequest, v1::Organization, directory_)
@@ -41,7 +34,6 @@ SAMEPAGE_READ(WhoIsWho, v1::WhoIsWhoRequest, v1::WhoIsWhoResponse, roster_)
 
 #undef SAMEPAGE_MAY_WAIT
 #undef SAMEPAGE_READ
-#undef SAMEPAGE_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* DirectoryService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {

@@ -6,24 +6,14 @@ namespace samepage::registry {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, workers)                                \
-  grpc::ServerUnaryReactor* RegistryService::Method(grpc::CallbackServerContext* ctx,     \
-                                                    const Request* req, Response* resp) { \
-    Registry* registry = registry_;                                                       \
-    return rpc::RunUnary(                                                                 \
-        ctx, *auth_, workers, req, resp,                                                  \
-        [registry](const Caller& caller, const Request& r) {                              \
-          return registry->Method(caller, r);                                             \
-        },                                                                                \
-        rpc::AuditPoint{audit_, "/samepage.registry.v1.CaseRegistry/" #Method});          \
-  }
-
 // Reads of this server's own state, and calls that may wait: writes, and reads
 // that record a disclosure (see rpc::HandlerThreads).
-#define SAMEPAGE_READ(Method, Request, Response) \
-  SAMEPAGE_UNARY(Method, Request, Response, threads_.reads())
-#define SAMEPAGE_MAY_WAIT(Method, Request, Response) \
-  SAMEPAGE_UNARY(Method, Request, Response, threads_.workers())
+#define SAMEPAGE_READ(Method, Request, Response)                                               \
+  SAMEPAGE_DEFINE_UNARY(RegistryService, "samepage.registry.v1.CaseRegistry", Method, Request, \
+                        Response, registry_, threads_.reads())
+#define SAMEPAGE_MAY_WAIT(Method, Request, Response)                                           \
+  SAMEPAGE_DEFINE_UNARY(RegistryService, "samepage.registry.v1.CaseRegistry", Method, Request, \
+                        Response, registry_, threads_.workers())
 
 SAMEPAGE_MAY_WAIT(CreateCase, v1::CreateCaseRequest, v1::Case)
 SAMEPAGE_READ(GetCase, v1::GetCaseRequest, v1::Case)
@@ -43,7 +33,6 @@ SAMEPAGE_READ(CheckCaseAccess, v1::CheckCaseAccessRequest, v1::CheckCaseAccessRe
 
 #undef SAMEPAGE_MAY_WAIT
 #undef SAMEPAGE_READ
-#undef SAMEPAGE_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* RegistryService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {

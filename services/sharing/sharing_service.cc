@@ -7,22 +7,14 @@ namespace samepage::sharing {
 
 using identity::Caller;
 
-#define SAMEPAGE_UNARY(Method, Request, Response, target, workers)                              \
-  grpc::ServerUnaryReactor* SharingService::Method(grpc::CallbackServerContext* ctx,            \
-                                                   const Request* req, Response* resp) {        \
-    auto* domain = target;                                                                      \
-    return rpc::RunUnary(                                                                       \
-        ctx, *auth_, workers, req, resp,                                                        \
-        [domain](const Caller& caller, const Request& r) { return domain->Method(caller, r); }, \
-        rpc::AuditPoint{audit_, "/samepage.sharing.v1.Sharing/" #Method});                      \
-  }
-
 // Reads of this server's own state, and calls that may wait: writes, and reads
 // that record a disclosure (see rpc::HandlerThreads).
-#define SAMEPAGE_READ(Method, Request, Response, target) \
-  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.reads())
-#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target) \
-  SAMEPAGE_UNARY(Method, Request, Response, target, threads_.workers())
+#define SAMEPAGE_READ(Method, Request, Response, target)                                          \
+  SAMEPAGE_DEFINE_UNARY(SharingService, "samepage.sharing.v1.Sharing", Method, Request, Response, \
+                        target, threads_.reads())
+#define SAMEPAGE_MAY_WAIT(Method, Request, Response, target)                                      \
+  SAMEPAGE_DEFINE_UNARY(SharingService, "samepage.sharing.v1.Sharing", Method, Request, Response, \
+                        target, threads_.workers())
 
 SAMEPAGE_MAY_WAIT(CreateCategory, v1::CreateCategoryRequest, v1::Category, decisions_)
 SAMEPAGE_READ(GetCategory, v1::GetCategoryRequest, v1::Category, decisions_)
@@ -55,7 +47,6 @@ SAMEPAGE_MAY_WAIT(DeclineInformationRequest, v1::DeclineInformationRequestReques
 
 #undef SAMEPAGE_MAY_WAIT
 #undef SAMEPAGE_READ
-#undef SAMEPAGE_UNARY
 
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* SharingService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {

@@ -52,9 +52,9 @@ int main(int argc, char** argv) {
   for (auto& c : callers) c.join();
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   int64_t entries = static_cast<int64_t>(threads) * per_thread;
+  const int64_t batches = (*log)->progress().batches;
   std::printf("%d callers x %d entries: %.0f entries/s, %lld synced batches (%.1f entries each)\n",
-              threads, per_thread, entries / seconds,
-              static_cast<long long>((*log)->progress().batches),
-              static_cast<double>(entries) / (*log)->progress().batches);
+              threads, per_thread, entries / seconds, static_cast<long long>(batches),
+              static_cast<double>(entries) / batches);
   return 0;
 }
