@@ -79,6 +79,10 @@ ABSL_FLAG(absl::Duration, audit_sync_interval, absl::Milliseconds(20),
           "process being killed) and synced to disk within this time; 0: synced before the call "
           "answers (every call then waits for one more fsync)");
 
+ABSL_FLAG(absl::Duration, log_flush_interval, absl::Seconds(1),
+          "each call's log line is written to stderr within this time (warnings and errors at "
+          "once); 0: as it comes (one more system call per call)");
+
 ABSL_FLAG(std::string, config, "",
           "configuration file: one `setting = value` per line, where every flag is a setting; "
           "flags on the command line override it");
@@ -173,6 +177,7 @@ int main(int argc, char** argv) {
   options.key_files = absl::StrSplit(absl::GetFlag(FLAGS_jwt_keys), ',', absl::SkipEmpty());
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   options.log = stderr;  // structured logs, one JSON object per line
+  options.log_flush_interval = absl::GetFlag(FLAGS_log_flush_interval);
   options.jwks_file = absl::GetFlag(FLAGS_jwt_jwks);
   options.jwks_reload_interval = absl::GetFlag(FLAGS_jwt_jwks_reload_interval);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);

@@ -307,7 +307,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(const ServerOption
   auto host = std::unique_ptr<ServerHost>(new ServerHost());
   Parts& p = *host->parts_;
   p.clock = options.clock != nullptr ? options.clock : &p.system_clock;
-  if (options.log != nullptr) p.log = std::make_unique<observe::JsonLog>(options.log, p.clock);
+  if (options.log != nullptr) {
+    p.log = std::make_unique<observe::JsonLog>(options.log, p.clock, options.log_flush_interval);
+  }
   p.calls = std::make_unique<observe::CallRecorder>(&p.rpc_metrics, p.log.get());
   if (options.dev_mode) {
     if (!IsLoopbackAddress(options.listen_address)) {

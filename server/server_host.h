@@ -99,6 +99,9 @@ struct ServerOptions {
   // Where structured logs go (one JSON object per line: every call, and the
   // server starting and stopping); null: nowhere. samepaged logs to stderr.
   std::FILE* log = nullptr;
+  // How long a call's log line may wait in memory before it is written to
+  // `log` (warnings and errors never wait); zero: written as it comes.
+  absl::Duration log_flush_interval = absl::ZeroDuration();
 };
 
 // One server process: the chosen services on one port, each on its own

@@ -5,6 +5,43 @@
 #include "absl/strings/str_cat.h"
 
 namespace samepage::observe {
+namespace {
+
+// Held info lines are written once they reach this size, whatever the interval.
+constexpr size_t kMaxHeld = 64 * 1024;
+
+}  // namespace
+
+JsonLog::JsonLog(std::FILE* out, const Clock* clock, absl::Duration flush_interval)
+    : out_(out), clock_(clock), flush_interval_(flush_interval) {
+  if (flush_interval_ > absl::ZeroDuration()) flusher_ = std::thread([this] { FlushLoop(); });
+}
+
+JsonLog::~JsonLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (flusher_.joinable()) flusher_.join();
+  absl::MutexLock lock(&mu_);
+  WriteHeldLocked();
+}
+
+void JsonLog::FlushLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    // Wakes early only to stop; a full buffer is written by the line that filled it.
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), flush_interval_);
+    WriteHeldLocked();
+  }
+}
+
+void JsonLog::WriteHeldLocked() {
+  if (held_.empty()) return;
+  std::fwrite(held_.data(), 1, held_.size(), out_);
+  std::fflush(out_);
+  held_.clear();
+}
 
 void AppendJsonString(std::string* out, absl::string_view s) {
   // Most values (ids, method names, status names) are printable ASCII that
@@ -61,8 +98,8 @@ void JsonLog::Emit(absl::string_view level, absl::string_view msg, absl::string_
   AppendJsonString(&text, msg);
   absl::StrAppend(&text, fields, "}\n");
   absl::MutexLock lock(&mu_);
-  std::fwrite(text.data(), 1, text.size(), out_);
-  std::fflush(out_);
+  held_ += text;
+  if (!flusher_.joinable() || level != "info" || held_.size() >= kMaxHeld) WriteHeldLocked();
 }
 
 }  // namespace samepage::observe

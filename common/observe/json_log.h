@@ -2,12 +2,14 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <variant>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
-#include "absl/types/span.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/clock/clock.h"
 #include "nlohmann/json.hpp"
 
@@ -26,7 +28,11 @@ class JsonLog {
   };
 
   // `out` (e.g. stderr) must outlive the log; `clock` stamps the lines.
-  JsonLog(std::FILE* out, const Clock* clock) : out_(out), clock_(clock) {}
+  // A zero `flush_interval` writes every line as it is logged.
+  JsonLog(std::FILE* out, const Clock* clock, absl::Duration flush_interval = absl::ZeroDuration());
+  ~JsonLog();
+  JsonLog(const JsonLog&) = delete;
+  JsonLog& operator=(const JsonLog&) = delete;
 
   // `level`: "info", "warn" or "error".
   void Write(absl::string_view level, absl::string_view msg,
@@ -36,10 +42,18 @@ class JsonLog {
  private:
   // Writes the line: the envelope, then `fields` (`,"key":value...`).
   void Emit(absl::string_view level, absl::string_view msg, absl::string_view fields);
+  // Writes what is held to `out_`.
+  void WriteHeldLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The flusher thread: writes what is held every `flush_interval_`.
+  void FlushLoop();
 
   std::FILE* out_;
   const Clock* clock_;
+  const absl::Duration flush_interval_;
   absl::Mutex mu_;  // one line at a time
+  std::string held_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread flusher_;  // runs only with a positive flush interval
 };
 
 // Appends `s` as a JSON string; invalid UTF-8 (from a client) is replaced

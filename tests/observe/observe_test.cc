@@ -326,6 +326,49 @@ TEST(JsonLogTest, EscapesValuesAndReplacesInvalidUtf8) {
                                        "\"msg\":\"rpc\",\"plain\":\"people/ana\",\"odd\":"));
 }
 
+// With a flush interval, info lines wait in memory; a warning is written at
+// once and takes the lines held before it along, in order; destroying the
+// log writes whatever is still held.
+TEST(JsonLogTest, HoldsInfoLinesUntilAWarningOrTheEnd) {
+  TempDir dir;
+  const std::string path = dir.Sub("log.jsonl");
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  {
+    observe::JsonLog log(out, &clock, absl::Hours(1));
+    log.WriteFields("info", "first", {});
+    EXPECT_EQ(ReadFile(path), "");
+    log.WriteFields("warn", "second", {});
+    log.WriteFields("info", "third", {});
+    std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0]["msg"], "first");
+    EXPECT_EQ(lines[1]["msg"], "second");
+  }
+  std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2]["msg"], "third");
+  std::fclose(out);
+}
+
+// A held line is written within the interval, without another line to push it.
+TEST(JsonLogTest, WritesHeldLinesWithinTheInterval) {
+  TempDir dir;
+  const std::string path = dir.Sub("log.jsonl");
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  observe::JsonLog log(out, &clock, absl::Milliseconds(20));
+  log.WriteFields("info", "held", {});
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (ReadFile(path).empty() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["msg"], "held");
+  std::fclose(out);
+}
+
 TEST(RequestIdAcrossProcesses, WhoIsWhoCarriesItsRequestIdToTheRegistry) {
   auto d = Deployment::Start(Deployment::Mode::kSplitProcesses, SAMEPAGED_BINARY);
   ASSERT_TRUE(d.ok()) << d.status();
@@ -339,11 +382,16 @@ TEST(RequestIdAcrossProcesses, WhoIsWhoCarriesItsRequestIdToTheRegistry) {
   EXPECT_EQ(directory->WhoIsWho(ctx.get(), req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
 
   // The directory logs its call and the registry the one made on its behalf,
-  // both under the caller's request id (each logs before it answers).
-  std::vector<nlohmann::json> in_directory =
-      WithRequestId(LogLines(ReadFile((*d)->data_dir() + "/directory.log")), "whoiswho-across-1");
-  std::vector<nlohmann::json> in_registry =
-      WithRequestId(LogLines(ReadFile((*d)->data_dir() + "/registry.log")), "whoiswho-across-1");
+  // both under the caller's request id (each within --log_flush_interval).
+  std::vector<nlohmann::json> in_directory, in_registry;
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  do {
+    absl::SleepFor(absl::Milliseconds(50));
+    in_directory =
+        WithRequestId(LogLines(ReadFile((*d)->data_dir() + "/directory.log")), "whoiswho-across-1");
+    in_registry =
+        WithRequestId(LogLines(ReadFile((*d)->data_dir() + "/registry.log")), "whoiswho-across-1");
+  } while ((in_directory.empty() || in_registry.empty()) && absl::Now() < deadline);
   ASSERT_EQ(in_directory.size(), 1u);
   EXPECT_EQ(in_directory[0]["method"], "/samepage.directory.v1.Directory/WhoIsWho");
   EXPECT_EQ(in_directory[0]["status"], "NOT_FOUND");
