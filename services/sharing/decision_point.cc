@@ -1,5 +1,6 @@
 #include "services/sharing/decision_point.h"
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -560,21 +561,24 @@ v1::Disclosure DecisionPoint::AppendDisclosure(Batch& batch, v1::Disclosure d,
 }
 
 absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
-    const Caller& caller, const google::protobuf::RepeatedPtrField<v1::CheckAccessRequest>& items,
-    bool batch_call) {
+    const Caller& caller, absl::Span<const v1::CheckAccessRequest* const> items, bool batch_call) {
   // Validate every item first: an invalid one fails the call, nothing changes.
-  std::vector<v1::CheckAccessRequest> requests(items.begin(), items.end());
+  std::vector<const v1::CheckAccessRequest*> requests(items.begin(), items.end());
+  // Copies of the items that name no requester, with the caller filled in.
+  std::deque<v1::CheckAccessRequest> completed;
   for (size_t i = 0; i < requests.size(); ++i) {
     std::string prefix = batch_call ? absl::StrCat("requests[", i, "].") : "";
-    RETURN_IF_ERROR(ValidateCheck(requests[i], prefix));
-    if (requests[i].requester().empty()) {
+    RETURN_IF_ERROR(ValidateCheck(*requests[i], prefix));
+    if (requests[i]->requester().empty()) {
       if (caller.PersonName().empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat(prefix, "requester: required when the caller is not a person"));
       }
-      requests[i].set_requester(caller.PersonName());
+      completed.push_back(*requests[i]);
+      completed.back().set_requester(caller.PersonName());
+      requests[i] = &completed.back();
     }
-    if (requests[i].requester() != caller.PersonName() && !caller.service &&
+    if (requests[i]->requester() != caller.PersonName() && !caller.service &&
         !caller.platform_admin) {
       return absl::PermissionDeniedError(absl::StrCat(
           prefix,
@@ -585,10 +589,10 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
   ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog, CurrentCatalog());
   const Catalog& catalog = *shared_catalog;
   for (size_t i = 0; i < requests.size(); ++i) {
-    if (catalog.count(requests[i].category()) == 0) {
+    if (catalog.count(requests[i]->category()) == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(batch_call ? absl::StrCat("requests[", i, "].") : "", "category: \"",
-                       requests[i].category(), "\" is not a category in the catalog"));
+                       requests[i]->category(), "\" is not a category in the catalog"));
     }
   }
   // One registry lookup per distinct (case, requester); the directory only
@@ -608,7 +612,8 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
     }
     return people.emplace(name, std::move(value)).first->second;
   };
-  for (const v1::CheckAccessRequest& r : requests) {
+  for (const v1::CheckAccessRequest* item : requests) {
+    const v1::CheckAccessRequest& r = *item;
     auto key = std::make_pair(r.case_(), r.requester());
     if (facts.count(key) != 0) continue;
     absl::StatusOr<reg::CheckCaseAccessResponse> access =
@@ -640,7 +645,8 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
     std::optional<v1::Disclosure> head;
     bool head_loaded = false;
     response.Clear();
-    for (const v1::CheckAccessRequest& r : requests) {
+    for (const v1::CheckAccessRequest* item : requests) {
+      const v1::CheckAccessRequest& r = *item;
       // Not a structured binding: the lambdas below capture `it`, which
       // clang before 16 does not allow for bindings.
       const auto emplaced = by_case.try_emplace(r.case_());
@@ -715,8 +721,7 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::DecideChecks(
 
 absl::StatusOr<v1::CheckAccessResponse> DecisionPoint::CheckAccess(
     const Caller& caller, const v1::CheckAccessRequest& req) {
-  google::protobuf::RepeatedPtrField<v1::CheckAccessRequest> one;
-  *one.Add() = req;
+  const v1::CheckAccessRequest* one[] = {&req};
   ASSIGN_OR_RETURN(v1::BatchCheckAccessResponse response, DecideChecks(caller, one, false));
   return response.responses(0);
 }
@@ -730,7 +735,9 @@ absl::StatusOr<v1::BatchCheckAccessResponse> DecisionPoint::BatchCheckAccess(
     return absl::InvalidArgumentError(
         absl::StrCat("requests: at most ", kMaxBatch, " checks per call"));
   }
-  return DecideChecks(caller, req.requests(), true);
+  std::vector<const v1::CheckAccessRequest*> checks(req.requests().pointer_begin(),
+                                                    req.requests().pointer_end());
+  return DecideChecks(caller, checks, true);
 }
 
 // --- Disclosures -------------------------------------------------------------
