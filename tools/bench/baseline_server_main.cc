@@ -21,6 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/rpc/unary.h"
 #include "common/rpc/worker_pool.h"
 #include "rocksdb/db.h"
@@ -143,6 +144,9 @@ int Main() {
 }  // namespace samepage::bench
 
 int main(int argc, char** argv) {
+  // As samepaged does (see server/samepaged.cc): the baselines must run gRPC
+  // as the server does, without Abseil's lock-graph upkeep on every lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::ParseCommandLine(argc, argv);
   return samepage::bench::Main();
 }
