@@ -294,22 +294,34 @@ TEST_F(ObservedServer, LogsEachCallAsJsonWithTheRequestIdItReturns) {
   EXPECT_THAT(text, Not(HasSubstr("not-a-token")));
 }
 
+// A log file in a temporary folder, and a clock for the lines' times.
+class JsonLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.Sub("log.jsonl");
+    out_ = std::fopen(path_.c_str(), "w");
+    ASSERT_NE(out_, nullptr);
+  }
+  void TearDown() override {
+    if (out_ != nullptr) std::fclose(out_);
+  }
+
+  TempDir dir_;
+  std::string path_;
+  std::FILE* out_ = nullptr;
+  FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+};
+
 // Whatever a client puts in a value (quotes, control characters, bytes that
 // are not UTF-8), each line stays one parseable JSON object.
-TEST(JsonLogTest, EscapesValuesAndReplacesInvalidUtf8) {
-  TempDir dir;
-  const std::string path = dir.Sub("log.jsonl");
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  ASSERT_NE(out, nullptr);
-  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
-  observe::JsonLog log(out, &clock);
+TEST_F(JsonLogTest, EscapesValuesAndReplacesInvalidUtf8) {
+  observe::JsonLog log(out_, &clock_);
   const std::string odd = std::string("say \"hi\"\\\n\x01 caf\xc3\xa9 ") + "\xff\xfe";
   const observe::JsonLog::Field fields[] = {{"plain", "people/ana"}, {"odd", odd}, {"n", 2.5}};
   log.WriteFields("info", "rpc", fields);
   log.Write("warn", "other", {{"count", 3}, {"who", odd}});
-  std::fclose(out);
 
-  std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+  std::vector<nlohmann::json> lines = LogLines(ReadFile(path_));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["time"], "2027-01-15T08:00:00.000Z");
   EXPECT_EQ(lines[0]["level"], "info");
@@ -321,7 +333,7 @@ TEST(JsonLogTest, EscapesValuesAndReplacesInvalidUtf8) {
   EXPECT_EQ(lines[1]["count"], 3);
   EXPECT_EQ(lines[1]["who"], lines[0]["odd"]);
   // The keys keep their order: time, level, msg, then the fields.
-  std::string raw = ReadFile(path);
+  std::string raw = ReadFile(path_);
   EXPECT_THAT(raw, ::testing::StartsWith("{\"time\":\"2027-01-15T08:00:00.000Z\",\"level\":\"info\","
                                        "\"msg\":\"rpc\",\"plain\":\"people/ana\",\"odd\":"));
 }
@@ -329,44 +341,32 @@ TEST(JsonLogTest, EscapesValuesAndReplacesInvalidUtf8) {
 // With a flush interval, info lines wait in memory; a warning is written at
 // once and takes the lines held before it along, in order; destroying the
 // log writes whatever is still held.
-TEST(JsonLogTest, HoldsInfoLinesUntilAWarningOrTheEnd) {
-  TempDir dir;
-  const std::string path = dir.Sub("log.jsonl");
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  ASSERT_NE(out, nullptr);
-  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+TEST_F(JsonLogTest, HoldsInfoLinesUntilAWarningOrTheEnd) {
   {
-    observe::JsonLog log(out, &clock, absl::Hours(1));
+    observe::JsonLog log(out_, &clock_, absl::Hours(1));
     log.WriteFields("info", "first", {});
-    EXPECT_EQ(ReadFile(path), "");
+    EXPECT_EQ(ReadFile(path_), "");
     log.WriteFields("warn", "second", {});
     log.WriteFields("info", "third", {});
-    std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+    std::vector<nlohmann::json> lines = LogLines(ReadFile(path_));
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(lines[0]["msg"], "first");
     EXPECT_EQ(lines[1]["msg"], "second");
   }
-  std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+  std::vector<nlohmann::json> lines = LogLines(ReadFile(path_));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[2]["msg"], "third");
-  std::fclose(out);
 }
 
 // A held line is written within the interval, without another line to push it.
-TEST(JsonLogTest, WritesHeldLinesWithinTheInterval) {
-  TempDir dir;
-  const std::string path = dir.Sub("log.jsonl");
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  ASSERT_NE(out, nullptr);
-  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
-  observe::JsonLog log(out, &clock, absl::Milliseconds(20));
+TEST_F(JsonLogTest, WritesHeldLinesWithinTheInterval) {
+  observe::JsonLog log(out_, &clock_, absl::Milliseconds(20));
   log.WriteFields("info", "held", {});
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (ReadFile(path).empty() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
-  std::vector<nlohmann::json> lines = LogLines(ReadFile(path));
+  while (ReadFile(path_).empty() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  std::vector<nlohmann::json> lines = LogLines(ReadFile(path_));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["msg"], "held");
-  std::fclose(out);
 }
 
 TEST(RequestIdAcrossProcesses, WhoIsWhoCarriesItsRequestIdToTheRegistry) {
