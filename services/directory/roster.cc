@@ -71,8 +71,9 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
     auto it = people.find(name);
     if (it == people.end()) {
       absl::StatusOr<v1::Person> found = directory_->LookupPerson(name);
-      it =
-          people.emplace(name, found.ok() ? std::optional<v1::Person>(*found) : std::nullopt).first;
+      std::optional<v1::Person> value;
+      if (found.ok()) value = *std::move(found);
+      it = people.emplace(name, std::move(value)).first;
     }
     return it->second.has_value() ? &*it->second : nullptr;
   };
@@ -92,7 +93,7 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
     v1::Person copy = p;
     auto withheld = RedactContactPoints(copy, viewer);
     PreferredFirst(copy.mutable_contact_points());
-    return std::make_pair(copy.contact_points(), withheld);
+    return std::make_pair(std::move(*copy.mutable_contact_points()), std::move(withheld));
   };
 
   v1::WhoIsWhoResponse response;
@@ -140,7 +141,7 @@ absl::StatusOr<v1::WhoIsWhoResponse> Roster::WhoIsWho(const identity::Caller& ca
     entry->set_organization_display_name(org_name(p->organization()));
     entry->set_title(p->title());
     auto [contacts, withheld] = visible_contacts(*p);
-    *entry->mutable_contact_points() = contacts;
+    *entry->mutable_contact_points() = std::move(contacts);
     for (auto& [channel, reason] : withheld) {
       v1::WithheldContact* w = entry->add_withheld_contacts();
       w->set_channel(channel);
