@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,9 +25,13 @@ inline constexpr char kAuditColumnFamily[] = "audit";
 
 // A service's audit trail, appended to its own database.
 //
-// Group commit: calls hand their records to one writer thread, which appends
-// everything queued since its last write as one batch and then lets those
-// calls finish.
+// Group commit: one writer at a time appends everything queued since its
+// last write as one batch and then lets those calls finish. The writer is
+// the calling thread itself when nobody is writing and the store is idle
+// (a read's entry then costs no thread switch); otherwise the entry waits
+// for the writer in progress, or for the log's own thread, which takes over
+// whenever writing would mean waiting for the store (a write's fsync) or
+// for a sync of the log.
 //
 // When that batch is synced is the operator's choice (`sync_interval`):
 // - zero: before the calls finish. Every entry is on disk before its call
@@ -75,10 +80,19 @@ class AuditLog final : public rpc::AuditSink {
         clock_(clock),
         service_(std::move(service)),
         sync_interval_(sync_interval) {}
-  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What wakes the thread: queued entries or a sync to schedule, with
+  // nobody writing; or the end.
+  bool ThreadHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool NotWriting() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !writing_; }
   void Run();
-  // Appends `group`, synced or not.
-  absl::Status Append(std::vector<Pending>& group, bool sync);
+  // Appends `group` (synced when there is no interval), records the
+  // progress and finishes its calls; then `group` is empty. Without `wait`,
+  // does nothing and returns false when the store is busy writing.
+  // Requires `writing_`, held by the caller.
+  bool WriteGroup(std::vector<Pending>& group, bool wait);
+  // Appends `group` to the store: true once written; false when `wait` is
+  // false and the store is busy.
+  absl::StatusOr<bool> Append(const std::vector<Pending>& group, bool sync, bool wait);
 
   storage::Store* store_;
   const Clock* clock_;
@@ -88,13 +102,20 @@ class AuditLog final : public rpc::AuditSink {
   mutable absl::Mutex mu_;
   std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Someone (a calling thread or the log's thread) is writing a group or
+  // syncing; whoever set it owns the chain's head below.
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // When the oldest entry that is written but not synced was written, and
+  // whether the thread has seen it (and waits for the sync to fall due).
+  std::optional<absl::Time> unsynced_since_ ABSL_GUARDED_BY(mu_);
+  bool sync_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   int64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t groups_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t synced_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t waits_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration waited_ ABSL_GUARDED_BY(mu_);
 
-  // The chain's head; touched by the writer thread only (and Start).
+  // The chain's head; touched only by the holder of `writing_` (and Start).
   int64_t sequence_ = 0;
   std::string head_hash_;
   std::thread writer_;

@@ -468,13 +468,12 @@ absl::Status Store::SyncWal() {
   // every few milliseconds: a periodic sync (the audit trail's) after it
   // would be an fsync for nothing.
   if (!wal_unsynced_) return absl::OkStatus();
-  uint64_t wal = CurrentWalNumber();
   rocksdb::Status s = db_->SyncWAL();
   absl::Status status = FromRocks(s, absl::StrCat("sync the write-ahead log of ", path_));
   if (status.ok()) {
     wal_unsynced_ = false;
   } else {
-    MarkWalFailed(status, wal);
+    MarkWalFailed(status);
   }
   return status;
 }
@@ -485,11 +484,15 @@ uint64_t Store::CurrentWalNumber() const {
   return wal->LogNumber();
 }
 
-void Store::MarkWalFailed(const absl::Status& error, uint64_t wal) {
+void Store::MarkWalFailed(const absl::Status& error) {
   wal_failed_ = true;
   wal_unsynced_ = true;  // the next SyncWal syncs whatever log follows
   wal_error_ = error;
-  failed_wal_ = wal;
+  // Asked after the failure, not before every write (it costs a stat of the
+  // file): RocksDB changes log files only inside a write, and writes are
+  // ours, one at a time under wal_mu_, so the current file is the one the
+  // failed write or sync used, and stays so until Resume replaces it.
+  failed_wal_ = CurrentWalNumber();
 }
 
 absl::Status Store::RecoverWal() {
@@ -536,11 +539,10 @@ absl::Status Store::WriteToRocks(const rocksdb::WriteOptions& options, rocksdb::
     if (!s.ok()) return FromRocks(s, what);
     anchored_ = true;
   }
-  uint64_t wal = CurrentWalNumber();
   rocksdb::Status s = db_->Write(options, batch);
   absl::Status status = FromRocks(s, what);
   if (!status.ok()) {
-    MarkWalFailed(status, wal);
+    MarkWalFailed(status);
   } else if (!options.disableWAL) {
     // A synced write syncs everything written to the log before it too.
     wal_unsynced_ = !options.sync;
@@ -549,9 +551,9 @@ absl::Status Store::WriteToRocks(const rocksdb::WriteOptions& options, rocksdb::
 }
 
 absl::Status Store::TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                                 CommitKind kind) {
+                                 CommitKind kind, bool* busy) {
   std::vector<std::function<void()>> to_notify;
-  absl::Status result = TransactLocked(fn, kind, to_notify);
+  absl::Status result = TransactLocked(fn, kind, to_notify, busy);
   // Outside the locks: a waiter may read events or start a write.
   for (auto& waiter : to_notify) waiter();
   return result;
@@ -562,9 +564,21 @@ absl::Status Store::AppendUnsynced(const std::function<absl::Status(Batch&)>& fn
                       CommitKind::kIndependentUnsynced);
 }
 
+absl::StatusOr<bool> Store::TryAppendUnsynced(const std::function<absl::Status(Batch&)>& fn) {
+  bool busy = false;
+  RETURN_IF_ERROR(TransactWith([&fn](const ReadView&, Batch& batch) { return fn(batch); },
+                               CommitKind::kIndependentUnsynced, &busy));
+  return !busy;
+}
+
 absl::Status Store::TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                                   CommitKind kind, std::vector<std::function<void()>>& to_notify) {
+                                   CommitKind kind, std::vector<std::function<void()>>& to_notify,
+                                   bool* busy) {
   absl::MutexLock write_lock(&write_mu_);
+  if (busy != nullptr && (leader_active_ || !queue_.empty())) {
+    *busy = true;
+    return absl::OkStatus();
+  }
   Batch batch(next_revision_);
   PendingReadView view(this);
   RETURN_IF_ERROR(fn(view, batch));

@@ -161,6 +161,13 @@ class Store {
   // build on each other (a hash chain) keeps one in flight at a time.
   absl::Status AppendUnsynced(const std::function<absl::Status(Batch&)>& fn);
 
+  // AppendUnsynced, but only when the store is writing nothing: when a write
+  // is in flight or queued (a group's fsync can take milliseconds), returns
+  // false at once without running `fn`; otherwise true once written, or the
+  // write's error. For callers on threads that must not wait for an fsync
+  // (gRPC's), which hand the append to a thread of their own instead.
+  absl::StatusOr<bool> TryAppendUnsynced(const std::function<absl::Status(Batch&)>& fn);
+
   // Makes everything committed so far durable (syncs the write-ahead log).
   // No fsync when nothing was written unsynced since the last sync.
   absl::Status SyncWal();
@@ -234,10 +241,13 @@ class Store {
   enum class CommitKind { kSynced, kUnsynced, kIndependentUnsynced };
   // Runs `fn`, queues its batch and waits for it to be committed (leading
   // the group write when no other thread is); collects event waiters to call.
+  // With `busy`, only when nothing is being written or queued: else sets
+  // `*busy` and returns OK without running `fn`.
   absl::Status TransactLocked(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                              CommitKind kind, std::vector<std::function<void()>>& to_notify);
+                              CommitKind kind, std::vector<std::function<void()>>& to_notify,
+                              bool* busy = nullptr);
   absl::Status TransactWith(const std::function<absl::Status(const ReadView&, Batch&)>& fn,
-                            CommitKind kind);
+                            CommitKind kind, bool* busy = nullptr);
   // Writes the next group from the queue: its independent appends if it
   // holds any, else everything queued. Called with no other leader active.
   void LeadGroup(std::vector<std::function<void()>>& to_notify)
@@ -257,8 +267,8 @@ class Store {
   // Brings the store back to writing after a failure; OK when the failed
   // log has been replaced.
   absl::Status RecoverWal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wal_mu_);
-  // Remembers a failed write or sync to log file `wal` (0: unknown).
-  void MarkWalFailed(const absl::Status& error, uint64_t wal) ABSL_EXCLUSIVE_LOCKS_REQUIRED(wal_mu_);
+  // Remembers a failed write or sync, and the log file it failed on.
+  void MarkWalFailed(const absl::Status& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(wal_mu_);
   // The number of the log file being written; 0 when it cannot be told.
   uint64_t CurrentWalNumber() const;
 
