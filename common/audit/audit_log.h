@@ -36,11 +36,12 @@ inline constexpr char kAuditColumnFamily[] = "audit";
 // When that batch is synced is the operator's choice (`sync_interval`):
 // - zero: before the calls finish. Every entry is on disk before its call
 //   answers, at the price of a second fsync wait on every call (a write
-//   call has already waited for its own).
+//   call has already waited for its own); the log's thread writes every
+//   batch.
 // - a positive interval (the server's default, --audit_sync_interval):
 //   the batch is in the write-ahead log before the calls finish, so an
-//   entry survives samepaged being killed or crashing; the writer syncs it
-//   within the interval, and any synced commit of the same database (every
+//   entry survives samepaged being killed or crashing; the log's thread
+//   syncs it within the interval, and any synced commit of the same database (every
 //   later write of the service) syncs it too. A power cut or a kernel crash
 //   can lose the entries of at most the last interval. Records a client is
 //   told were changed are synced before the answer either way (Store).
