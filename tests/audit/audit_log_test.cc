@@ -20,81 +20,11 @@
 #include "common/clock/clock.h"
 #include "common/storage/keyring.h"
 #include "common/storage/store.h"
-#include "rocksdb/file_system.h"
+#include "tests/testing/faulty_wal_file_system.h"
 #include "tests/testing/temp_dir.h"
 
 namespace samepage {
 namespace {
-
-// Holds every sync of a file at a gate while it is closed, as a slow disk
-// holds a write's fsync.
-class GatedSyncFileSystem : public rocksdb::FileSystemWrapper {
- public:
-  GatedSyncFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
-  const char* Name() const override { return "GatedSyncFileSystem"; }
-
-  void Close() {
-    absl::MutexLock lock(&mu_);
-    open_ = false;
-  }
-  void Open() {
-    absl::MutexLock lock(&mu_);
-    open_ = true;
-  }
-  // Waits (at most `timeout`) until a sync waits at the closed gate.
-  bool AwaitHeldSync(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(absl::Condition(&held_), timeout);
-  }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);
-    if (s.ok()) *result = std::make_unique<File>(std::move(*result), this);
-    return s;
-  }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                       rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->ReopenWritableFile(name, options, result, dbg);
-    if (s.ok()) *result = std::make_unique<File>(std::move(*result), this);
-    return s;
-  }
-
- private:
-  class File : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> file, GatedSyncFileSystem* fs)
-        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
-                           rocksdb::IODebugContext* dbg) override {
-      fs_->Pass();
-      return FSWritableFileOwnerWrapper::Sync(options, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                            rocksdb::IODebugContext* dbg) override {
-      fs_->Pass();
-      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
-    }
-
-   private:
-    GatedSyncFileSystem* fs_;
-  };
-
-  // Bounded: a test that never opens the gate fails instead of hanging.
-  void Pass() {
-    absl::MutexLock lock(&mu_);
-    if (open_) return;
-    held_ = true;
-    mu_.AwaitWithTimeout(absl::Condition(&open_), absl::Seconds(30));
-    held_ = false;
-  }
-
-  absl::Mutex mu_;
-  bool open_ ABSL_GUARDED_BY(mu_) = true;
-  bool held_ ABSL_GUARDED_BY(mu_) = false;
-};
 
 class AuditLogTest : public ::testing::Test {
  protected:
@@ -150,7 +80,7 @@ class AuditLogTest : public ::testing::Test {
   }
 
   testing::TempDir temp_;
-  GatedSyncFileSystem fs_;
+  testing::FaultyWalFileSystem fs_;
   std::unique_ptr<rocksdb::Env> env_;
   SystemClock clock_;
   std::unique_ptr<storage::Keyring> keys_;
@@ -252,7 +182,7 @@ TEST_F(AuditLogTest, AnEntryWaitsForAWriteInFlightWithoutHoldingItsCaller) {
   ASSERT_EQ((*log)->progress().synced, 2);
 
   // A durable write holds the store in its fsync.
-  fs_.Close();
+  fs_.HoldSyncs();
   absl::Status write;
   std::thread writer([&] {
     write = store_->Transact([](const storage::ReadView&, storage::Batch& batch) {
@@ -280,7 +210,7 @@ TEST_F(AuditLogTest, AnEntryWaitsForAWriteInFlightWithoutHoldingItsCaller) {
   EXPECT_TRUE(recorded.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_FALSE(finished.HasBeenNotified());
 
-  fs_.Open();
+  fs_.ReleaseSyncs();
   writer.join();
   caller.join();
   EXPECT_TRUE(write.ok()) << write;
